@@ -1,0 +1,94 @@
+"""Directory use cases: users, departments with their responsibles, and API clients."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from engine.errors import InvalidInput
+from models import ROLES, ApiClient, Department, Responsible, User, utcnow
+
+SCOPES = ("appeals:write", "complaints:read", "tasks:read", "tasks:write", "act_as")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ResponsibleSpec:
+    department_code: str
+    department_name: str
+    position: str
+    person_name: str | None
+    login: str | None = None
+
+
+def create_user(s: Session, login: str, full_name: str, password: str, roles: list[str],
+                departments: list[str], email: str | None = None) -> User:
+    problems: dict[str, list[str]] = {}
+    if s.scalar(select(User.id).where(User.login == login)) is not None:
+        problems["login"] = [f"User {login} exists."]
+    if unknown := sorted(set(roles) - set(ROLES)):
+        problems["roles"] = [f"Unknown roles {', '.join(unknown)}; known: {', '.join(ROLES)}."]
+    found = list(s.scalars(select(Department).where(Department.code.in_(departments))))
+    if missing := sorted(set(departments) - {d.code for d in found}):
+        problems["departments"] = [f"Unknown departments: {', '.join(missing)}."]
+    if len(password) < 4:
+        problems["password"] = ["At least 4 characters."]
+    if problems:
+        raise InvalidInput("The user has errors.", problems)
+    user = User(login=login, full_name=full_name, email=email, roles=roles, departments=found,
+                password_hash=generate_password_hash(password))
+    s.add(user)
+    s.flush()
+    return user
+
+
+def create_api_client(s: Session, name: str, scopes: list[str], user_login: str | None) -> tuple[ApiClient, str]:
+    """Create a client and return it with its token, which is shown once and stored only as a hash."""
+    problems: dict[str, list[str]] = {}
+    if unknown := sorted(set(scopes) - set(SCOPES)):
+        problems["scopes"] = [f"Unknown scopes {', '.join(unknown)}; known: {', '.join(SCOPES)}."]
+    if s.scalar(select(ApiClient.id).where(ApiClient.name == name)) is not None:
+        problems["name"] = [f"API client {name} exists."]
+    user = s.scalar(select(User).where(User.login == user_login)) if user_login else None
+    if user_login and user is None:
+        problems["user"] = [f"No user {user_login}."]
+    if problems:
+        raise InvalidInput("The API client has errors.", problems)
+    token = "cd_" + secrets.token_urlsafe(32)
+    client = ApiClient(name=name, token_hash=hash_token(token), scopes=scopes, user=user, created_at=utcnow())
+    s.add(client)
+    s.flush()
+    return client, token
+
+
+def revoke_api_client(s: Session, name: str) -> ApiClient:
+    client = s.scalar(select(ApiClient).where(ApiClient.name == name))
+    if client is None:
+        raise InvalidInput("Unknown API client.", {"name": [f"No API client {name}."]})
+    client.revoked_at = utcnow()
+    return client
+
+
+def upsert_responsible(s: Session, spec: ResponsibleSpec, is_qms: bool = False) -> Responsible:
+    department = s.scalar(select(Department).where(Department.code == spec.department_code))
+    if department is None:
+        department = Department(code=spec.department_code, name=spec.department_name, is_qms=is_qms)
+        s.add(department)
+        s.flush()
+    responsible = s.scalar(select(Responsible).where(Responsible.department_id == department.id,
+                                                     Responsible.position == spec.position))
+    if responsible is None:
+        responsible = Responsible(department=department, position=spec.position)
+        s.add(responsible)
+    responsible.person_name = spec.person_name
+    if spec.login:
+        responsible.user = s.scalar(select(User).where(User.login == spec.login))
+    s.flush()
+    return responsible

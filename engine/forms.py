@@ -1,0 +1,102 @@
+"""User-task forms: JSON Schemas from processes/forms, and validation of submitted data against them."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from engine.errors import InvalidInput
+
+_FORMATS = FormatChecker(formats=())
+
+
+@_FORMATS.checks("date", raises=ValueError)
+def _is_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    dt.date.fromisoformat(value)
+    return len(value) == 10
+
+
+@_FORMATS.checks("date-time", raises=ValueError)
+def _is_datetime(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    parsed = dt.datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError("a date-time needs a UTC offset, e.g. 2026-11-24T10:00:00+03:00")
+    return True
+
+
+def check_schema(schema: dict[str, Any]) -> None:
+    Draft202012Validator.check_schema(schema)
+
+
+def _field_path(error: ValidationError) -> str:
+    path = ".".join(str(p) for p in error.absolute_path)
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        return f"{path}.{missing}" if path else missing
+    if error.validator == "additionalProperties":
+        extra = error.message.split("'")[1] if "'" in error.message else ""
+        return f"{path}.{extra}" if path else extra
+    return path or "_form"
+
+
+def _message(error: ValidationError) -> str:
+    match error.validator:
+        case "required":
+            return "This field is required."
+        case "additionalProperties":
+            return "This field is not part of the form."
+        case "type":
+            return f"Must be of type {error.validator_value}."
+        case "enum":
+            return "Must be one of: " + ", ".join(map(str, error.validator_value)) + "."
+        case "minLength":
+            return "Must not be empty." if error.validator_value == 1 else error.message
+        case "format":
+            return f"Not a valid {error.validator_value}: {error.message}" if "offset" in error.message \
+                else f"Not a valid {error.validator_value}."
+        case _:
+            return error.message
+
+
+def _source_fields(schema: dict[str, Any], path: str = "") -> Iterable[tuple[str, str]]:
+    """Yield (field path with * for array items, source name) for fields whose values are references."""
+    for name, prop in schema.get("properties", {}).items():
+        here = f"{path}.{name}" if path else name
+        if "x-source" in prop:
+            yield here, prop["x-source"]
+        if prop.get("type") == "array" and isinstance(prop.get("items"), dict):
+            yield from _source_fields(prop["items"], here + ".*")
+
+
+def _values_at(data: Any, parts: list[str], prefix: str = "") -> Iterable[tuple[str, Any]]:
+    if not parts:
+        yield prefix, data
+        return
+    head, rest = parts[0], parts[1:]
+    if head == "*" and isinstance(data, list):
+        for i, item in enumerate(data):
+            yield from _values_at(item, rest, f"{prefix}.{i}" if prefix else str(i))
+    elif isinstance(data, dict) and head in data:
+        yield from _values_at(data[head], rest, f"{prefix}.{head}" if prefix else head)
+
+
+def validate(schema: dict[str, Any], data: Any, known: Callable[[str, str], bool]) -> None:
+    """Raise InvalidInput with per-field messages; `known(source, value)` checks references."""
+    if not isinstance(data, dict):
+        raise InvalidInput("Form data must be an object.", {"data": ["Must be an object."]})
+    fields: dict[str, list[str]] = {}
+    for error in Draft202012Validator(schema, format_checker=_FORMATS).iter_errors(data):
+        fields.setdefault(_field_path(error), []).append(_message(error))
+    for path, source in _source_fields(schema):
+        for where, value in _values_at(data, path.split(".")):
+            if isinstance(value, str) and value and not known(source, value):
+                fields.setdefault(where, []).append(f"Unknown value in {source}: {value}.")
+    if fields:
+        raise InvalidInput("The form has errors.", fields)

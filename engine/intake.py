@@ -1,0 +1,166 @@
+"""Registering an appeal: counterparty and contact, the appeal record, and for a complaint its case."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.actor import Actor
+from engine.errors import InvalidInput
+from engine.inn import inn_problem
+from models import (
+    APPEAL_TYPES,
+    CHANNELS,
+    COMPLAINT_KINDS,
+    IMPORTANCE,
+    Appeal,
+    Complaint,
+    Contact,
+    Counterparty,
+    Department,
+    Responsible,
+)
+
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class AppealInput:
+    """What a channel or an operator says about an incoming appeal."""
+
+    type: str
+    channel: str
+    subject: str
+    text: str
+    received_at: dt.datetime | None = None
+    counterparty_name: str | None = None
+    inn: str | None = None
+    contact_name: str | None = None
+    contact_position: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
+    department: str | None = None
+    importance: str = "normal"
+    kind: str = "external"
+    situation_date: dt.date | None = None
+    software: str | None = None
+    work_done: str | None = None
+    previous_appeals_text: str | None = None
+    project: str | None = None
+
+
+def check(session: Session, data: AppealInput, now: dt.datetime) -> dict[str, list[str]]:
+    """Field problems of an appeal that the schema alone cannot see."""
+    problems: dict[str, list[str]] = {}
+
+    def bad(name: str, message: str) -> None:
+        problems.setdefault(name, []).append(message)
+
+    if data.type not in APPEAL_TYPES:
+        bad("type", "Must be one of: " + ", ".join(APPEAL_TYPES) + ".")
+    if data.channel not in CHANNELS:
+        bad("channel", "Must be one of: " + ", ".join(CHANNELS) + ".")
+    if data.importance not in IMPORTANCE:
+        bad("importance", "Must be one of: " + ", ".join(IMPORTANCE) + ".")
+    if data.kind not in COMPLAINT_KINDS:
+        bad("kind", "Must be one of: " + ", ".join(COMPLAINT_KINDS) + ".")
+    if data.inn and (problem := inn_problem(data.inn)):
+        bad("counterparty.inn", problem)
+    if data.received_at is not None:
+        if data.received_at.tzinfo is None:
+            bad("received_at", "Give the time with its UTC offset, e.g. 2026-11-24T10:00:00+03:00.")
+        elif data.received_at > now + CLOCK_SKEW:
+            bad("received_at", "An appeal cannot be received in the future.")
+    if data.department and _department(session, data.department) is None:
+        bad("department", f"Unknown department: {data.department}.")
+    if not data.subject.strip():
+        bad("subject", "Must not be empty.")
+    if not data.text.strip():
+        bad("text", "Must not be empty.")
+    return problems
+
+
+def _department(session: Session, code: str) -> Department | None:
+    return session.scalar(select(Department).where(Department.code == code))
+
+
+def _counterparty(session: Session, data: AppealInput) -> Counterparty | None:
+    found = None
+    if data.inn:
+        found = session.scalar(select(Counterparty).where(Counterparty.inn == data.inn))
+    elif data.counterparty_name:
+        found = session.scalar(select(Counterparty).where(Counterparty.name == data.counterparty_name,
+                                                          Counterparty.inn.is_(None)))
+    if found is None and (data.inn or data.counterparty_name):
+        found = Counterparty(name=data.counterparty_name or data.inn or "", inn=data.inn or None)
+        session.add(found)
+    elif found is not None and data.counterparty_name and not found.name:
+        found.name = data.counterparty_name
+    return found
+
+
+def _contact(session: Session, data: AppealInput, counterparty: Counterparty | None) -> Contact | None:
+    if not data.contact_name:
+        return None
+    contact = None
+    if counterparty is not None and counterparty.id is not None:
+        contact = session.scalar(select(Contact).where(Contact.counterparty_id == counterparty.id,
+                                                       Contact.full_name == data.contact_name))
+    if contact is None:
+        contact = Contact(full_name=data.contact_name)
+        session.add(contact)
+    contact.counterparty_id = counterparty.id if counterparty is not None else None
+    contact.position = data.contact_position or contact.position
+    contact.phone = data.contact_phone or contact.phone
+    contact.email = data.contact_email or contact.email
+    return contact
+
+
+def responsible_of(department: Department | None) -> Responsible | None:
+    if department is None:
+        return None
+    return next((r for r in department.responsibles if r.active), None)
+
+
+def number(prefix: str, received_at: dt.datetime, row_id: int, tz: ZoneInfo) -> str:
+    return f"{prefix}{received_at.astimezone(tz):%y%m%d}{row_id:04d}"
+
+
+def register(session: Session, data: AppealInput, actor: Actor, now: dt.datetime,
+             tz: ZoneInfo, qms_department: str) -> tuple[Appeal, Complaint | None]:
+    """Write the appeal (and its complaint) and flush; the caller starts the process and commits."""
+    if problems := check(session, data, now):
+        raise InvalidInput("The appeal has errors.", problems)
+    received_at = data.received_at or now
+    counterparty = _counterparty(session, data)
+    session.flush()
+    contact = _contact(session, data, counterparty)
+    department = _department(session, data.department or qms_department)
+    responsible = responsible_of(department)
+    appeal = Appeal(
+        received_at=received_at, type=data.type, channel=data.channel, importance=data.importance,
+        kind=data.kind, subject=data.subject.strip(), text=data.text.strip(),
+        previous_appeals_text=data.previous_appeals_text, situation_date=data.situation_date,
+        software=data.software, work_done=data.work_done, project=data.project,
+        counterparty=counterparty, contact=contact, department=department, responsible=responsible,
+        author=actor.name, author_user_id=actor.user_id,
+    )
+    session.add(appeal)
+    session.flush()
+    appeal.number = number("RP", received_at, appeal.id, tz)
+    complaint = None
+    if data.type == "complaint":
+        appeal.state = "processed"
+        complaint = Complaint(
+            appeal=appeal, registered_at=received_at, counterparty=counterparty, contact=contact,
+            department=department, responsible=responsible,
+            responsible_user_id=responsible.user_id if responsible else None,
+            importance=data.importance, kind=data.kind,
+        )
+        session.add(complaint)
+        session.flush()
+        complaint.number = number("P", received_at, complaint.id, tz)
+    return appeal, complaint

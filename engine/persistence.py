@@ -1,0 +1,73 @@
+"""Instance state to bytes and back, without the spec: the spec is stored once per definition version."""
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+
+class _SpecByReferenceConverter(BpmnWorkflowConverter):
+    """Leaves the spec out when saving and takes the cached spec objects when loading."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any], spec: Any = None, subprocess_specs: Any = None) -> BpmnWorkflow:
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _spec_serializer() -> BpmnWorkflowSerializer:
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+
+
+def _instance_serializer() -> BpmnWorkflowSerializer:
+    config = dict(SPIFF_CONFIG)
+    config[BpmnWorkflow] = _SpecByReferenceConverter
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+
+
+_SPECS = _spec_serializer()
+_INSTANCES = _instance_serializer()
+
+
+def spec_to_json(spec: Any, subprocess_specs: dict[str, Any]) -> str:
+    """Canonical JSON of a process spec and its called processes: the input of the version hash."""
+    dct = {
+        "spec": _SPECS.to_dict(spec),
+        "subprocess_specs": {name: _SPECS.to_dict(s) for name, s in sorted(subprocess_specs.items())},
+    }
+    return json.dumps(dct, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def spec_from_json(text: str) -> tuple[Any, dict[str, Any]]:
+    dct = json.loads(text)
+    subs = {name: _SPECS.from_dict(s) for name, s in dct["subprocess_specs"].items()}
+    return _SPECS.from_dict(dct["spec"]), subs
+
+
+def dump_workflow(workflow: BpmnWorkflow) -> bytes:
+    dct = _INSTANCES.to_dict(workflow)
+    dct[_INSTANCES.VERSION_KEY] = _INSTANCES.VERSION
+    return zlib.compress(json.dumps(dct, separators=(",", ":")).encode(), 6)
+
+
+def load_workflow(state: bytes, spec: Any, subprocess_specs: dict[str, Any]) -> BpmnWorkflow:
+    dct = json.loads(zlib.decompress(state))
+    if dct.pop(_INSTANCES.VERSION_KEY, None) != _INSTANCES.VERSION:
+        raise ValueError("instance was saved by another serializer version; migrate it on a copy first")
+    return _INSTANCES.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)

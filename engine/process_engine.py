@@ -1,0 +1,270 @@
+"""The engine's one front door: every public method is a use case run as one transaction."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from engine import directory, forms, intake, projection
+from engine.actor import Actor
+from engine.definitions import Bundle, Definitions, Deployed
+from engine.errors import ConcurrentUpdate, InvalidInput, NotAllowed, StepFailed, TaskAssignedToOther, \
+    TaskNotFound, TaskNotOpen
+from engine.persistence import dump_workflow, load_workflow
+from engine.running import StepError, open_incident, run_step
+from engine.scripting import make_script_engine
+from models import ApiClient, Appeal, Complaint, Department, ProcessDefinition, ProcessInstance, Task, User, utcnow
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    processes_dir: Path
+    complaint_process: str = "complaint"
+    qms_department: str = "СМК"
+    lane_groups: dict[str, str] = field(default_factory=lambda: {"СМК": "СМК"})
+    max_reassignments: int = 3
+    max_contact_attempts: int = 3
+    max_rounds: int = 3
+    timezone: str = "Europe/Moscow"
+
+
+class ProcessEngine:
+    def __init__(self, session: Session, settings: EngineSettings,
+                 clock: Callable[[], dt.datetime] = utcnow) -> None:
+        self.session = session
+        self.settings = settings
+        self.clock = clock
+        self.tz = ZoneInfo(settings.timezone)
+        self.definitions = Definitions()
+        self.script_engine = make_script_engine()
+
+    # --- definitions -------------------------------------------------------------------------
+    def deploy(self, key: str, bundle: Bundle, actor: Actor) -> ProcessDefinition:
+        with self._transaction() as s:
+            return self.definitions.deploy(s, key, bundle, actor.name)
+
+    def deploy_processes(self, actor: Actor) -> ProcessDefinition:
+        """Deploy the complaint process from the diagrams in the processes folder (no-op if unchanged)."""
+        return self.deploy(self.settings.complaint_process, Bundle.from_directory(self.settings.processes_dir),
+                           actor)
+
+    # --- use cases ---------------------------------------------------------------------------
+    def register_appeal(self, data: intake.AppealInput, actor: Actor) -> tuple[Appeal, Complaint | None]:
+        with self._transaction() as s:
+            now = self.clock()
+            appeal, complaint = intake.register(s, data, actor, now, self.tz, self.settings.qms_department)
+            if complaint is not None:
+                variables = {
+                    "complaint_number": complaint.number,
+                    "department": complaint.department.code if complaint.department else None,
+                    "received_at": complaint.registered_at.isoformat(),
+                    "importance": complaint.importance, "kind": complaint.kind,
+                    "max_reassignments": self.settings.max_reassignments,
+                    "max_contact_attempts": self.settings.max_contact_attempts,
+                    "max_rounds": self.settings.max_rounds,
+                }
+                deployed = self.definitions.latest(s, self.settings.complaint_process)
+                self._start(s, deployed, complaint.number or "", variables, actor, now)
+            return appeal, complaint
+
+    def start(self, key: str, business_key: str, variables: dict[str, Any], actor: Actor) -> ProcessInstance:
+        with self._transaction() as s:
+            deployed = self.definitions.latest(s, key)
+            return self._start(s, deployed, business_key, variables, actor, self.clock())
+
+    def complete_task(self, task_id: str, data: dict[str, Any], actor: Actor) -> Task:
+        with self._transaction() as s:
+            now = self.clock()
+            row = self._open_task(s, task_id)
+            self._check_may_work(s, row, actor)
+            instance = self._lock(s, row.instance_id)
+            s.refresh(row)
+            if row.status != "open":
+                raise TaskNotOpen(f"Task {task_id} is already {row.status}.")
+            deployed = self.definitions.get(s, instance.definition_id)
+            workflow = self._load(instance, deployed)
+            spiff_task = workflow.get_task_from_id(UUID(task_id))
+            if spiff_task is None or spiff_task.state != TaskState.READY:
+                raise TaskNotOpen(f"Task {task_id} is not ready in its process.")
+            _name, schema = deployed.form_of(spiff_task.task_spec)
+            forms.validate(schema or {"type": "object"}, data, lambda src, v: self._known(s, src, v))
+            before = dict(spiff_task.data)
+            stamps = {**before.get("step_completed_at", {}), **({row.step: now.isoformat()} if row.step else {})}
+
+            def complete() -> None:
+                spiff_task.set_data(**data, step_completed_at=stamps)
+                spiff_task.run()
+
+            self._advance(s, instance, workflow, actor, now, complete)
+            row.status, row.completed_at, row.completed_by = "completed", now, actor.name
+            after = projection.current_data(workflow)
+            projection.record(s, instance, actor, "task_completed", now,
+                              {"form": data, "changed": projection.changes({**before, **data}, after)}, row)
+            self._save(s, instance, workflow, deployed, actor, now)
+            return row
+
+    def claim(self, task_id: str, actor: Actor) -> Task:
+        with self._transaction() as s:
+            if actor.user_id is None:
+                raise InvalidInput("Claiming needs a user.", {"user": ["Name the user who claims the task."]})
+            row = self._open_task(s, task_id)
+            if row.assignee_id not in (None, actor.user_id):
+                raise TaskAssignedToOther(f"Task {task_id} is assigned to {row.assignee.full_name}.")
+            self._check_may_work(s, row, actor)
+            return self._set_assignee(s, row, s.get(User, actor.user_id), actor, "task_claimed", None)
+
+    def assign(self, task_id: str, login: str, actor: Actor, reason: str | None) -> Task:
+        with self._transaction() as s:
+            row = self._open_task(s, task_id)
+            user = s.scalar(select(User).where(User.login == login, User.active.is_(True)))
+            if user is None:
+                raise InvalidInput("Unknown user.", {"user": [f"No active user {login}."]})
+            return self._set_assignee(s, row, user, actor, "task_assigned", reason)
+
+    # --- directory -----------------------------------------------------------------------------
+    def create_user(self, login: str, full_name: str, password: str, roles: list[str],
+                    departments: list[str], email: str | None = None) -> User:
+        with self._transaction() as s:
+            return directory.create_user(s, login, full_name, password, roles, departments, email)
+
+    def create_api_client(self, name: str, scopes: list[str], user_login: str | None) -> tuple[ApiClient, str]:
+        with self._transaction() as s:
+            return directory.create_api_client(s, name, scopes, user_login)
+
+    def revoke_api_client(self, name: str) -> ApiClient:
+        with self._transaction() as s:
+            return directory.revoke_api_client(s, name)
+
+    def upsert_responsibles(self, specs: list[directory.ResponsibleSpec], qms_code: str) -> None:
+        with self._transaction() as s:
+            for spec in specs:
+                directory.upsert_responsible(s, spec, is_qms=spec.department_code == qms_code)
+
+    # --- reads ---------------------------------------------------------------------------------
+    def form_schema(self, row: Task) -> dict[str, Any] | None:
+        instance = self.session.get(ProcessInstance, row.instance_id)
+        if instance is None or row.form is None:
+            return None
+        return self.definitions.get(self.session, instance.definition_id).forms.get(row.form)
+
+    # --- steps of the use cases --------------------------------------------------------------
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        s = self.session
+        try:
+            yield s
+            s.commit()
+        except (StaleDataError, OperationalError) as err:
+            s.rollback()
+            if isinstance(err, OperationalError) and "locked" not in str(err):
+                raise
+            raise ConcurrentUpdate("Someone else changed this process at the same moment; reload.") from err
+        except BaseException:
+            s.rollback()
+            raise
+
+    def _start(self, s: Session, deployed: Deployed, business_key: str, variables: dict[str, Any],
+               actor: Actor, now: dt.datetime) -> ProcessInstance:
+        workflow = BpmnWorkflow(deployed.spec, deployed.subprocess_specs, script_engine=self.script_engine)
+        workflow.task_tree.data.update(variables)
+        instance = ProcessInstance(definition_id=deployed.id, business_key=business_key,
+                                   state=dump_workflow(workflow), started_at=now, updated_at=now)
+        s.add(instance)
+        s.flush()
+        projection.record(s, instance, actor, "started", now,
+                          {"definition": deployed.key, "version": deployed.version, "variables": variables})
+        try:
+            run_step(workflow, lambda: None)
+        except StepError as err:
+            instance.status = "incident"
+            incident = open_incident(s, instance.id, business_key, err, actor, now)
+            projection.record(s, instance, actor, "incident_opened", now,
+                              {"incident": incident.id, "message": err.message})
+            return instance
+        self._save(s, instance, workflow, deployed, actor, now)
+        return instance
+
+    def _advance(self, s: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: Actor,
+                 now: dt.datetime, step: Callable[[], Any]) -> None:
+        """Run a step; on failure drop everything unsaved, open an incident and raise StepFailed."""
+        try:
+            run_step(workflow, step)
+        except StepError as err:
+            instance_id, key = instance.id, instance.business_key
+            s.rollback()
+            incident = open_incident(s, instance_id, key, err, actor, now)
+            s.commit()
+            raise StepFailed(f"The process failed at {err.element_id or 'a step'}: {err.message}",
+                             incident.id) from err
+
+    def _save(self, s: Session, instance: ProcessInstance, workflow: BpmnWorkflow, deployed: Deployed,
+              actor: Actor, now: dt.datetime) -> None:
+        data = projection.current_data(workflow)
+        instance.state = dump_workflow(workflow)
+        instance.updated_at = now
+        projection.project_complaint(s, instance, data, actor, now)
+        projection.sync_tasks(s, instance, workflow, deployed, self.settings.lane_groups, actor, now)
+        if workflow.is_completed() and instance.status != "completed":
+            instance.status, instance.ended_at = "completed", now
+            projection.record(s, instance, actor, "completed", now)
+
+    def _load(self, instance: ProcessInstance, deployed: Deployed) -> BpmnWorkflow:
+        workflow = load_workflow(instance.state, deployed.spec, deployed.subprocess_specs)
+        workflow.script_engine = self.script_engine
+        return workflow
+
+    def _lock(self, s: Session, instance_id: int) -> ProcessInstance:
+        stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update()
+        return s.scalars(stmt.execution_options(populate_existing=True)).one()
+
+    def _open_task(self, s: Session, task_id: str) -> Task:
+        row = s.get(Task, task_id)
+        if row is None:
+            raise TaskNotFound(f"No task {task_id}.")
+        if row.status != "open":
+            raise TaskNotOpen(f"Task {task_id} is already {row.status}.")
+        return row
+
+    def _check_may_work(self, s: Session, row: Task, actor: Actor) -> None:
+        if actor.user_id is None:
+            return
+        user = s.get(User, actor.user_id)
+        if user is None or not user.active:
+            raise NotAllowed("Unknown or inactive user.")
+        if user.has_role("qms") or row.assignee_id == user.id:
+            return
+        if row.assignee_id is not None:
+            raise TaskAssignedToOther(f"Task {row.id} is assigned to {row.assignee.full_name}.")
+        if row.candidate_group not in {d.code for d in user.departments}:
+            raise NotAllowed(f"Task {row.id} belongs to department {row.candidate_group}.")
+
+    def _set_assignee(self, s: Session, row: Task, user: User, actor: Actor, kind: str,
+                      reason: str | None) -> Task:
+        instance = self._lock(s, row.instance_id)
+        before = row.assignee.login if row.assignee else None
+        row.assignee_id = user.id
+        complaint = s.scalar(select(Complaint).where(Complaint.number == row.business_key))
+        if complaint is not None and row.lane not in self.settings.lane_groups:
+            complaint.responsible_user_id = user.id
+        instance.updated_at = self.clock()
+        projection.record(s, instance, actor, kind, instance.updated_at,
+                          {"from": before, "to": user.login, "reason": reason}, row)
+        s.flush()
+        return row
+
+    def _known(self, s: Session, source: str, value: str) -> bool:
+        if source == "departments":
+            return s.scalar(select(Department.id).where(Department.code == value)) is not None
+        return False

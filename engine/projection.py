@@ -1,0 +1,157 @@
+"""Projections written beside each save: open tasks, history events and the complaint's business fields."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from engine.actor import Actor
+from engine.definitions import Deployed
+from engine.intake import responsible_of
+from models import (
+    AnalysisParticipant,
+    Complaint,
+    CorrectiveAction,
+    Department,
+    InstanceEvent,
+    Nonconformity,
+    ProcessInstance,
+    Task,
+)
+
+
+def ready_human_tasks(workflow: BpmnWorkflow) -> list[Any]:
+    return list(workflow.get_tasks(state=TaskState.READY, manual=True))
+
+
+def current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The process variables as they stand: the data a waiting person would see next."""
+    if workflow.is_completed():
+        return dict(workflow.data)
+    ready = ready_human_tasks(workflow)
+    if ready:
+        return dict(max(ready, key=lambda t: t.last_state_change).data)
+    done = list(workflow.get_tasks(state=TaskState.COMPLETED))
+    return dict(max(done, key=lambda t: t.last_state_change).data) if done else {}
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in after.items() if before.get(k) != v}
+
+
+def record(session: Session, instance: ProcessInstance, actor: Actor, kind: str, now: dt.datetime,
+           data: dict[str, Any] | None = None, task: Task | None = None) -> None:
+    session.add(InstanceEvent(
+        instance_id=instance.id, at=now, actor=actor.name, kind=kind, data=data or {},
+        task_id=task.id if task else None, bpmn_id=task.bpmn_id if task else None,
+        step=task.step if task else None,
+    ))
+
+
+def _group(lane: str | None, lane_groups: dict[str, str], data: dict[str, Any]) -> str | None:
+    if lane and lane in lane_groups:
+        return lane_groups[lane]
+    return data.get("department")
+
+
+def sync_tasks(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, deployed: Deployed,
+               lane_groups: dict[str, str], actor: Actor, now: dt.datetime) -> list[Task]:
+    """Open a row for every new ready human task and cancel rows whose task went away."""
+    ready = {str(t.id): t for t in ready_human_tasks(workflow)}
+    rows = {r.id: r for r in session.scalars(
+        select(Task).where(Task.instance_id == instance.id, Task.status == "open"))}
+    for task_id, row in rows.items():
+        if task_id not in ready:
+            row.status = "cancelled"
+            row.completed_at = now
+    complaint = session.scalar(select(Complaint).where(Complaint.number == instance.business_key))
+    created = []
+    for task_id, spiff_task in ready.items():
+        if task_id in rows:
+            continue
+        spec = spiff_task.task_spec
+        group = _group(spec.lane, lane_groups, spiff_task.data)
+        assignee = None
+        if complaint is not None and spec.lane not in lane_groups:
+            assignee = complaint.responsible_user_id
+        form_name, _schema = deployed.form_of(spec)
+        row = Task(id=task_id, instance_id=instance.id, business_key=instance.business_key,
+                   bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
+                   step=spec.extensions.get("properties", {}).get("step"), lane=spec.lane,
+                   candidate_group=group, assignee_id=assignee, form=form_name, created_at=now)
+        session.add(row)
+        created.append(row)
+        record(session, instance, actor, "task_created", now, {"candidate_group": group}, row)
+    return created
+
+
+def _as_date(value: Any) -> dt.date | None:
+    return dt.date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+_SIMPLE = {
+    "importance": str, "justification": str, "kind": str, "correction": str,
+    "compensation": str, "satisfied": bool, "loyal": bool, "implementation_date": _as_date,
+}
+
+
+def _replace_rows(complaint: Complaint, data: dict[str, Any]) -> None:
+    if "participants" in data and isinstance(data["participants"], list):
+        complaint.participants = [AnalysisParticipant(department=p.get("department", ""),
+                                                      actions=p.get("actions", ""))
+                                  for p in data["participants"]]
+    if "nonconformities" in data and isinstance(data["nonconformities"], list):
+        complaint.nonconformities = [Nonconformity(department=n.get("department", ""),
+                                                   process=n.get("process", ""), product=n.get("product"),
+                                                   description=n.get("description", ""))
+                                     for n in data["nonconformities"]]
+    if "corrective_actions" in data and isinstance(data["corrective_actions"], list):
+        complaint.corrective_actions = [CorrectiveAction(description=a.get("description", ""),
+                                                         assignee=a.get("assignee", ""),
+                                                         deadline=_as_date(a.get("deadline")),
+                                                         status=a.get("status") or "planned",
+                                                         done_on=_as_date(a.get("done_on")))
+                                        for a in data["corrective_actions"]]
+
+
+def _route(session: Session, complaint: Complaint, code: str, instance: ProcessInstance, actor: Actor,
+           now: dt.datetime) -> None:
+    department = session.scalar(select(Department).where(Department.code == code))
+    if department is None or department.id == complaint.department_id:
+        return
+    before = complaint.department.code if complaint.department else None
+    responsible = responsible_of(department)
+    complaint.department = department
+    complaint.responsible = responsible
+    complaint.responsible_user_id = responsible.user_id if responsible else None
+    record(session, instance, actor, "responsible_assigned", now, {
+        "from_department": before, "department": code,
+        "responsible": responsible.display_name if responsible else None,
+    })
+
+
+def project_complaint(session: Session, instance: ProcessInstance, data: dict[str, Any], actor: Actor,
+                      now: dt.datetime) -> None:
+    """Copy the business facts the process decided into the complaint record."""
+    complaint = session.scalar(select(Complaint).where(Complaint.number == instance.business_key))
+    if complaint is None:
+        return
+    if isinstance(data.get("department"), str):
+        _route(session, complaint, data["department"], instance, actor, now)
+    for key, convert in _SIMPLE.items():
+        if key in data and data[key] is not None:
+            setattr(complaint, key, convert(data[key]))
+    if data.get("stage1_status") and data["stage1_status"] != complaint.stage1_status:
+        complaint.stage1_status = data["stage1_status"]
+        if complaint.stage1_status == "closed":
+            complaint.stage1_closed_at = now
+    if data.get("stage2_status") and data["stage2_status"] != complaint.stage2_status:
+        complaint.stage2_status = data["stage2_status"]
+        complaint.stage = 2
+        if complaint.stage2_status == "closed":
+            complaint.stage2_closed_at = now
+    _replace_rows(complaint, data)

@@ -1,0 +1,25 @@
+"""Typed SQLAlchemy models of the complaint desk: business records and engine records."""
+from models.base import Base, db, utcnow
+from models.complaints import (
+    APPEAL_TYPES,
+    CHANNELS,
+    COMPLAINT_KINDS,
+    IMPORTANCE,
+    JUSTIFICATION,
+    AnalysisParticipant,
+    Appeal,
+    Complaint,
+    Contact,
+    CorrectiveAction,
+    Counterparty,
+    Nonconformity,
+)
+from models.directory import ROLES, ApiClient, Department, Responsible, User
+from models.process import Incident, InstanceEvent, ProcessDefinition, ProcessInstance, Task
+
+__all__ = [
+    "APPEAL_TYPES", "CHANNELS", "COMPLAINT_KINDS", "IMPORTANCE", "JUSTIFICATION", "ROLES",
+    "AnalysisParticipant", "ApiClient", "Appeal", "Base", "Complaint", "Contact",
+    "CorrectiveAction", "Counterparty", "Department", "Incident", "InstanceEvent", "Nonconformity",
+    "ProcessDefinition", "ProcessInstance", "Responsible", "Task", "User", "db", "utcnow",
+]

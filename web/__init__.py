@@ -1,0 +1,1 @@
+"""Flask layer: app factory, REST API, pages and the command line."""

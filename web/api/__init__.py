@@ -1,0 +1,25 @@
+"""The REST API under /api/v1: flask-smorest blueprints whose errors are problem+json."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from web import errors
+
+
+class ProblemApi(Api):
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        return errors.http_error(error)
+
+
+def register(app: Flask) -> ProblemApi:
+    from web.api import appeals, complaints, tasks
+
+    api = ProblemApi(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearer": {"type": "http", "scheme": "bearer"}}}})
+    for module in (appeals, complaints, tasks):
+        api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
+    return api

@@ -1,0 +1,183 @@
+"""Marshmallow schemas of the REST API: what comes in and what goes out."""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from engine.inn import inn_problem
+
+from models import APPEAL_TYPES, CHANNELS, COMPLAINT_KINDS, IMPORTANCE
+
+
+
+def _inn(value: str) -> None:
+    if problem := inn_problem(value):
+        raise ValidationError(problem)
+
+
+class CounterpartyIn(Schema):
+    name = fields.String(validate=validate.Length(max=300))
+    inn = fields.String(validate=_inn)
+
+
+class ContactIn(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    position = fields.String(validate=validate.Length(max=200))
+    phone = fields.String(validate=validate.Length(max=60))
+    email = fields.Email()
+
+
+class AppealIn(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(APPEAL_TYPES))
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    received_at = fields.AwareDateTime(load_default=None)
+    counterparty = fields.Nested(CounterpartyIn, load_default=dict)
+    contact = fields.Nested(ContactIn, load_default=dict)
+    subject = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    text = fields.String(required=True, validate=validate.Length(min=1, max=20000))
+    department = fields.String(validate=validate.Length(min=1, max=40))
+    importance = fields.String(load_default="normal", validate=validate.OneOf(IMPORTANCE))
+    kind = fields.String(load_default="external", validate=validate.OneOf(COMPLAINT_KINDS))
+    situation_date = fields.Date()
+    software = fields.String(validate=validate.Length(max=300))
+    work_done = fields.String(validate=validate.Length(max=5000))
+    previous_appeals_text = fields.String(validate=validate.Length(max=20000))
+    project = fields.String(validate=validate.Length(max=200))
+
+
+class AppealOut(Schema):
+    number = fields.String()
+    type = fields.String()
+    channel = fields.String()
+    state = fields.String()
+    received_at = fields.DateTime()
+    subject = fields.String()
+    complaint_number = fields.String(allow_none=True)
+    previous_appeals = fields.List(fields.String())
+
+
+class CounterpartyOut(Schema):
+    name = fields.String()
+    inn = fields.String(allow_none=True)
+
+
+class ContactOut(Schema):
+    full_name = fields.String()
+    position = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+
+
+class TaskOut(Schema):
+    id = fields.String()
+    complaint = fields.String(attribute="business_key")
+    step = fields.String(allow_none=True)
+    bpmn_id = fields.String()
+    name = fields.String()
+    lane = fields.String(allow_none=True)
+    candidate_group = fields.String(allow_none=True)
+    assignee = fields.String(allow_none=True)
+    status = fields.String()
+    created_at = fields.DateTime()
+    due_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    completed_by = fields.String(allow_none=True)
+    form = fields.Dict(allow_none=True)
+
+
+class StepOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    status = fields.String()
+    completed_at = fields.DateTime(allow_none=True)
+    times_completed = fields.Integer()
+
+
+class RowsOut(Schema):
+    department = fields.String()
+    actions = fields.String()
+
+
+class NonconformityOut(Schema):
+    department = fields.String()
+    process = fields.String()
+    product = fields.String(allow_none=True)
+    description = fields.String()
+
+
+class CorrectiveActionOut(Schema):
+    description = fields.String()
+    assignee = fields.String()
+    deadline = fields.Date(allow_none=True)
+    status = fields.String()
+    done_on = fields.Date(allow_none=True)
+
+
+class ComplaintOut(Schema):
+    number = fields.String()
+    status = fields.String()
+    stage = fields.Integer()
+    stage1_status = fields.String()
+    stage2_status = fields.String(allow_none=True)
+    registered_at = fields.DateTime()
+    appeal = fields.String(attribute="appeal_number")
+    subject = fields.String()
+    text = fields.String()
+    channel = fields.String()
+    kind = fields.String()
+    counterparty = fields.Nested(CounterpartyOut, allow_none=True)
+    contact = fields.Nested(ContactOut, allow_none=True)
+    department = fields.String(allow_none=True)
+    responsible = fields.String(allow_none=True)
+    responsible_user = fields.String(allow_none=True)
+    importance = fields.String()
+    justification = fields.String(allow_none=True)
+    correction = fields.String(allow_none=True)
+    implementation_date = fields.Date(allow_none=True)
+    compensation = fields.String(allow_none=True)
+    satisfied = fields.Boolean(allow_none=True)
+    loyal = fields.Boolean(allow_none=True)
+    stage1_closed_at = fields.DateTime(allow_none=True)
+    stage2_closed_at = fields.DateTime(allow_none=True)
+    open_tasks = fields.List(fields.Nested(TaskOut))
+    steps = fields.List(fields.Nested(StepOut))
+    participants = fields.List(fields.Nested(RowsOut))
+    nonconformities = fields.List(fields.Nested(NonconformityOut))
+    corrective_actions = fields.List(fields.Nested(CorrectiveActionOut))
+    previous_appeals = fields.List(fields.String())
+    counterparty_complaints = fields.List(fields.String())
+    incidents = fields.List(fields.Dict())
+
+
+class EventOut(Schema):
+    at = fields.DateTime()
+    actor = fields.String()
+    kind = fields.String()
+    step = fields.String(allow_none=True)
+    bpmn_id = fields.String(allow_none=True)
+    task_id = fields.String(allow_none=True)
+    data = fields.Dict()
+
+
+class HistoryOut(Schema):
+    complaint = fields.String()
+    events = fields.List(fields.Nested(EventOut))
+
+
+class TaskQuery(Schema):
+    complaint = fields.String()
+    assignee = fields.String()
+    department = fields.String()
+    status = fields.String(load_default="open", validate=validate.OneOf(("open", "completed", "cancelled", "all")))
+
+
+class CompleteIn(Schema):
+    data = fields.Dict(required=True)
+
+
+class ClaimIn(Schema):
+    user = fields.String()
+
+
+class AssignIn(Schema):
+    user = fields.String(required=True)
+    reason = fields.String(validate=validate.Length(max=1000))

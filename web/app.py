@@ -1,0 +1,37 @@
+"""The application factory: it only wires configuration, extensions, the engine, blueprints and the CLI."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask_migrate import Migrate
+
+from engine import EngineSettings, ProcessEngine
+from models import db
+from web import api, cli, errors
+from web.config import ROOT, Config
+
+migrate = Migrate()
+
+
+def engine_settings(app: Flask) -> EngineSettings:
+    c = app.config
+    return EngineSettings(
+        processes_dir=c["PROCESSES_DIR"], complaint_process=c["COMPLAINT_PROCESS"],
+        qms_department=c["QMS_DEPARTMENT"], lane_groups={"СМК": c["QMS_DEPARTMENT"]},
+        max_reassignments=c["MAX_REASSIGNMENTS"], max_contact_attempts=c["MAX_CONTACT_ATTEMPTS"],
+        max_rounds=c["MAX_ROUNDS"], timezone=c["TIMEZONE"],
+    )
+
+
+def create_app(config: type[Config] | Config = Config) -> Flask:
+    app = Flask(__name__, instance_path=str(Config.INSTANCE_PATH))
+    app.config.from_object(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    app.extensions["complaint_engine"] = ProcessEngine(db.session, engine_settings(app))
+    errors.register(app)
+    api.register(app)
+    cli.register(app)
+    return app

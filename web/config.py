@@ -1,0 +1,42 @@
+"""Configuration classes; the environment is read here and nowhere else."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _sqlite_url(instance: Path) -> str:
+    return f"sqlite:///{instance / 'complaint_desk.sqlite'}"
+
+
+class Config:
+    INSTANCE_PATH = Path(os.environ.get("COMPLAINT_DESK_INSTANCE", ROOT / "instance"))
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_url(INSTANCE_PATH)
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 10 * 1024 * 1024))
+    PROCESSES_DIR = Path(os.environ.get("PROCESSES_DIR", ROOT / "processes"))
+    COMPLAINT_PROCESS = "complaint"
+    QMS_DEPARTMENT = os.environ.get("QMS_DEPARTMENT", "СМК")
+    TIMEZONE = os.environ.get("TIMEZONE", "Europe/Moscow")
+    MAX_REASSIGNMENTS = 3
+    MAX_CONTACT_ATTEMPTS = 3
+    MAX_ROUNDS = 3
+    API_TITLE = "Complaint desk API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    JSON_SORT_KEYS = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+
+
+class ProductionConfig(Config):
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")

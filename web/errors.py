@@ -1,0 +1,80 @@
+"""One mapping from engine errors to HTTP: RFC 7807 problem+json for the API."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, json
+from werkzeug.exceptions import HTTPException
+
+from engine import errors as e
+
+PROBLEM = "application/problem+json"
+
+STATUS: list[tuple[type[e.EngineError], int, str]] = [
+    (e.NotFound, 404, "Not found"),
+    (e.DefinitionNotFound, 503, "Process not deployed"),
+    (e.NotAllowed, 403, "Forbidden"),
+    (e.Conflict, 409, "Conflict"),
+    (e.InvalidInput, 422, "Invalid input"),
+    (e.InvalidDefinition, 422, "Invalid process definition"),
+    (e.StepFailed, 500, "Process step failed; an incident was opened"),
+]
+
+
+def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    return Response(json.dumps(body), status=status, mimetype=PROBLEM)
+
+
+def _status_of(err: e.EngineError) -> tuple[int, str]:
+    found = (500, "Error")
+    for cls, status, title in STATUS:
+        if isinstance(err, cls):
+            found = (status, title)
+    return found
+
+
+def engine_error(err: e.EngineError) -> Response:
+    status, title = _status_of(err)
+    extra: dict[str, Any] = {}
+    if isinstance(err, e.InvalidInput):
+        extra["errors"] = err.fields
+    if isinstance(err, e.InvalidDefinition):
+        extra["problems"] = err.problems
+    if isinstance(err, e.StepFailed):
+        extra["incident_id"] = err.incident_id
+    return problem(status, title, err.message, **extra)
+
+
+def flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """webargs nests messages by location and field; the API promises flat dotted field paths."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            flat.update(flatten(value, name))
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        flat[prefix or "_body"] = list(messages)
+    else:
+        flat[prefix or "_body"] = [str(messages)]
+    return flat
+
+
+def http_error(err: HTTPException) -> Response:
+    data = getattr(err, "data", None) or {}
+    extra: dict[str, Any] = {}
+    if "messages" in data:
+        messages = data["messages"]
+        merged: dict[str, Any] = {}
+        for location in ("json", "query", "form", "files", "headers"):
+            merged.update(messages.get(location, {}) if isinstance(messages, dict) else {})
+        extra["errors"] = flatten(merged or messages)
+    code = err.code or 500
+    return problem(code, err.name, err.description if code != 422 else "The request has errors.", **extra)
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(e.EngineError, engine_error)

@@ -1,0 +1,109 @@
+"""Read models for the API and pages: complaints with their steps, task lists, history."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from engine.steps import STEPS
+from models import Appeal, Complaint, Department, Incident, InstanceEvent, ProcessInstance, Task, User, db
+
+
+def engine() -> Any:
+    return current_app.extensions["complaint_engine"]
+
+
+def task_view(row: Task) -> dict[str, Any]:
+    return {
+        "id": row.id, "business_key": row.business_key, "step": row.step, "bpmn_id": row.bpmn_id,
+        "name": row.name, "lane": row.lane, "candidate_group": row.candidate_group,
+        "assignee": row.assignee.login if row.assignee else None, "status": row.status,
+        "created_at": row.created_at, "due_at": row.due_at, "completed_at": row.completed_at,
+        "completed_by": row.completed_by, "form": engine().form_schema(row),
+    }
+
+
+def steps_of(complaint: Complaint, tasks: list[Task]) -> list[dict[str, Any]]:
+    result = []
+    for code, name in STEPS:
+        mine = [t for t in tasks if t.step == code]
+        done = [t for t in mine if t.status == "completed"]
+        if any(t.status == "open" for t in mine):
+            status = "open"
+        elif done:
+            status = "done"
+        elif complaint.stage1_status == "closed":
+            status = "skipped"
+        else:
+            status = "pending"
+        result.append({"code": code, "name": name, "status": status, "times_completed": len(done),
+                       "completed_at": max((t.completed_at for t in done), default=None)})
+    return result
+
+
+def find_complaint(number: str) -> Complaint | None:
+    return db.session.scalar(select(Complaint).where(Complaint.number == number))
+
+
+def previous_appeals(counterparty_id: int | None, exclude_id: int | None) -> list[str]:
+    if counterparty_id is None:
+        return []
+    rows = db.session.scalars(select(Appeal.number).where(Appeal.counterparty_id == counterparty_id,
+                                                          Appeal.id != exclude_id)
+                              .order_by(Appeal.received_at.desc()))
+    return [n for n in rows if n]
+
+
+def complaint_view(c: Complaint) -> dict[str, Any]:
+    tasks = list(db.session.scalars(select(Task).where(Task.business_key == c.number)
+                                    .order_by(Task.created_at)))
+    others = [] if c.counterparty_id is None else [n for n in db.session.scalars(
+        select(Complaint.number).where(Complaint.counterparty_id == c.counterparty_id, Complaint.id != c.id)
+        .order_by(Complaint.registered_at.desc())) if n]
+    incidents = db.session.scalars(select(Incident).where(Incident.business_key == c.number,
+                                                          Incident.resolved_at.is_(None)))
+    status = "closed" if c.stage2_status == "closed" else f"stage{c.stage}_open"
+    return {
+        "number": c.number, "status": status, "stage": c.stage, "stage1_status": c.stage1_status,
+        "stage2_status": c.stage2_status, "registered_at": c.registered_at,
+        "appeal_number": c.appeal.number, "subject": c.appeal.subject, "text": c.appeal.text,
+        "channel": c.appeal.channel, "kind": c.kind, "counterparty": c.counterparty, "contact": c.contact,
+        "department": c.department.code if c.department else None,
+        "responsible": c.responsible.display_name if c.responsible else None,
+        "responsible_user": c.responsible_user.login if c.responsible_user else None,
+        "importance": c.importance, "justification": c.justification, "correction": c.correction,
+        "implementation_date": c.implementation_date, "compensation": c.compensation,
+        "satisfied": c.satisfied, "loyal": c.loyal, "stage1_closed_at": c.stage1_closed_at,
+        "stage2_closed_at": c.stage2_closed_at,
+        "open_tasks": [task_view(t) for t in tasks if t.status == "open"],
+        "steps": steps_of(c, tasks), "participants": c.participants, "nonconformities": c.nonconformities,
+        "corrective_actions": c.corrective_actions,
+        "previous_appeals": previous_appeals(c.counterparty_id, c.appeal_id),
+        "counterparty_complaints": others,
+        "incidents": [{"id": i.id, "opened_at": i.opened_at.isoformat(), "element_id": i.element_id,
+                       "message": i.message} for i in incidents],
+    }
+
+
+def history(number: str) -> list[InstanceEvent]:
+    return list(db.session.scalars(
+        select(InstanceEvent).join(ProcessInstance, ProcessInstance.id == InstanceEvent.instance_id)
+        .where(ProcessInstance.business_key == number).order_by(InstanceEvent.at, InstanceEvent.id)))
+
+
+def tasks(complaint: str | None, assignee: str | None, department: str | None, status: str) -> list[Task]:
+    stmt = select(Task).order_by(Task.due_at.is_(None), Task.due_at, Task.created_at)
+    if status != "all":
+        stmt = stmt.where(Task.status == status)
+    if complaint:
+        stmt = stmt.where(Task.business_key == complaint)
+    if assignee:
+        stmt = stmt.join(User, User.id == Task.assignee_id).where(User.login == assignee)
+    if department:
+        stmt = stmt.where(Task.candidate_group == department)
+    return list(db.session.scalars(stmt.limit(500)))
+
+
+def department_exists(code: str) -> bool:
+    return db.session.scalar(select(Department.id).where(Department.code == code)) is not None
