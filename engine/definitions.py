@@ -84,8 +84,9 @@ def _code_of(task_spec: Any) -> list[tuple[str, str]]:
         if getattr(task_spec, attr, None):
             code.append(("script", getattr(task_spec, attr)))
     for condition, _target in getattr(task_spec, "cond_task_specs", []):
-        if isinstance(condition, str):
-            code.append(("expression", condition))
+        source = condition if isinstance(condition, str) else next(iter(getattr(condition, "args", ())), None)
+        if isinstance(source, str):
+            code.append(("expression", source))
     event = getattr(task_spec, "event_definition", None)
     if isinstance(task_spec, CatchingEvent) and getattr(event, "expression", None):
         code.append(("expression", event.expression))

@@ -1,6 +1,7 @@
 """The sandbox that runs diagram scripts and expressions: RestrictedPython with whitelisted helpers."""
 from __future__ import annotations
 
+import ast
 import datetime as dt
 from collections.abc import Callable
 from functools import lru_cache
@@ -59,6 +60,10 @@ def compile_expression(source: str) -> CodeType:
 
 @lru_cache(maxsize=1024)
 def compile_script(source: str) -> CodeType:
+    """Compile a script task; imports are refused here so a deploy names them, not a run."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            raise SyntaxError(f"line {node.lineno}: import is not allowed in diagram scripts")
     return compile_restricted(source, "<script>", "exec")
 
 

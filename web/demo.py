@@ -45,15 +45,21 @@ SAMPLES = [
 ]
 
 
-def seed(engine: ProcessEngine) -> list[str]:
-    """Load the demo data once; returns what it created, for the console."""
+def seed_directory(engine: ProcessEngine) -> list[str]:
+    """Departments with their responsibles (REQUIREMENTS §7) and one demo user per role."""
     created: list[str] = []
     if db.session.scalar(select(User.id).where(User.login == "admin")) is None:
-        engine.upsert_responsibles([r for r in RESPONSIBLES], "СМК")
+        engine.upsert_responsibles(RESPONSIBLES, "СМК")
         for login, name, roles, departments in USERS:
             engine.create_user(login, name, DEMO_PASSWORD, roles, departments)
             created.append(f"user {login} / {DEMO_PASSWORD} ({', '.join(roles)})")
         engine.upsert_responsibles([r for r in RESPONSIBLES if r.login], "СМК")
+    return created
+
+
+def seed(engine: ProcessEngine) -> list[str]:
+    """Load the demo data once; returns what it created, for the console."""
+    created = seed_directory(engine)
     engine.deploy_processes(Actor.system())
     if db.session.scalar(select(Complaint.id).limit(1)) is None:
         for sample in SAMPLES:

@@ -1,0 +1,106 @@
+"""Fixtures: an app on SQLite (default) or on PostgreSQL (TEST_DATABASE_URL), the engine, an API client."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from engine import Actor, AppealInput, ProcessEngine
+from models import Base, db
+from web.app import create_app
+from web.config import TestingConfig
+from web.demo import seed_directory
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or \
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'complaint_desk_test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def config(database_url: str) -> type[TestingConfig]:
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+
+    return Config
+
+
+@pytest.fixture(scope="session")
+def _schema(config: type[TestingConfig]) -> None:
+    """Build the schema once per run through the real migrations."""
+    app = create_app(config)
+    with app.app_context():
+        Base.metadata.drop_all(db.engine)
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+
+
+def _truncate() -> None:
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(_schema: None, config: type[TestingConfig]) -> Iterator[Flask]:
+    app = create_app(config)
+    with app.app_context():
+        _truncate()
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def engine(app: Flask) -> ProcessEngine:
+    desk: ProcessEngine = app.extensions["complaint_engine"]
+    seed_directory(desk)
+    desk.deploy_processes(Actor.system())
+    return desk
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def token(engine: ProcessEngine) -> str:
+    _client, secret = engine.create_api_client("test-channel", [], None)
+    return secret
+
+
+@pytest.fixture
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def complaint_input(**overrides: Any) -> AppealInput:
+    values: dict[str, Any] = dict(
+        type="complaint", channel="phone", subject="Долго загружается программа",
+        text="Клиент ждёт загрузки базы по 3-4 минуты.", counterparty_name="РРМОО", inn="6165456519",
+        contact_name="Лоськова Галина Николаевна", contact_phone="(951) 511-35-23", department="ДКС",
+    )
+    values.update(overrides)
+    return AppealInput(**values)
+
+
+@pytest.fixture
+def register(engine: ProcessEngine) -> Any:
+    def _register(**overrides: Any) -> str:
+        _appeal, complaint = engine.register_appeal(complaint_input(**overrides), Actor("operator"))
+        assert complaint is not None and complaint.number
+        return complaint.number
+
+    return _register
