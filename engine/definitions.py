@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import UserTask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from engine import forms as form_rules
 from engine.errors import DefinitionNotFound, InvalidDefinition
@@ -114,7 +114,8 @@ def check(bundle: Bundle, key: str) -> tuple[Any, dict[str, Any]]:
     for name, schema in bundle.forms.items():
         try:
             form_rules.check_schema(schema)
-        except Exception as err:  # noqa: BLE001 - every schema error becomes a problem to report
+        except Exception as err:
+            # jsonschema raises several error types for a bad schema; each becomes a reported problem.
             problems.append({"file": f"forms/{name}", "message": str(err).splitlines()[0]})
     if problems:
         raise InvalidDefinition("The diagrams have errors.", problems)

@@ -10,18 +10,25 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.util.task import TaskState
 
 from engine import directory, forms, intake, projection
 from engine.actor import Actor
 from engine.definitions import Bundle, Definitions, Deployed
-from engine.errors import ConcurrentUpdate, InvalidInput, NotAllowed, StepFailed, TaskAssignedToOther, \
-    TaskNotFound, TaskNotOpen
+from engine.errors import (
+    ConcurrentUpdate,
+    InvalidInput,
+    NotAllowed,
+    StepFailed,
+    TaskAssignedToOther,
+    TaskNotFound,
+    TaskNotOpen,
+)
 from engine.persistence import dump_workflow, load_workflow
 from engine.running import StepError, open_incident, run_step
 from engine.scripting import make_script_engine

@@ -6,10 +6,10 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from sqlalchemy.orm import Session
 
 from engine.actor import Actor
 from models import Incident
@@ -38,7 +38,8 @@ def run_step(workflow: BpmnWorkflow, step: Callable[[], Any]) -> None:
         workflow.do_engine_steps()
     except SpiffWorkflowException as err:
         raise StepError(str(err), _element_of(err), "script") from err
-    except Exception as err:  # noqa: BLE001 - a diagram can raise anything; all of it is an incident
+    except Exception as err:
+        # A diagram can raise anything; every failure of it is an incident, never a crash.
         detail = "".join(traceback.format_exception_only(type(err), err)).strip()
         raise StepError(detail, _element_of(err), "engine") from err
     uncaught = [e for e in workflow.get_events() if isinstance(e.event_definition, ErrorEventDefinition)]

@@ -69,11 +69,12 @@ def http_error(err: HTTPException) -> Response:
     if "messages" in data:
         messages = data["messages"]
         merged: dict[str, Any] = {}
-        for location in ("json", "query", "form", "files", "headers"):
-            merged.update(messages.get(location, {}) if isinstance(messages, dict) else {})
+        for location, value in (messages.items() if isinstance(messages, dict) else []):
+            merged.update(value if isinstance(value, dict) else {f"_{location}": value})
         extra["errors"] = flatten(merged or messages)
     code = err.code or 500
-    return problem(code, err.name, err.description if code != 422 else "The request has errors.", **extra)
+    detail = data.get("message") or (err.description if code != 422 else "The request has errors.")
+    return problem(code, err.name, detail, **extra)
 
 
 def register(app: Flask) -> None:

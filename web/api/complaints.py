@@ -4,8 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
+from engine.errors import ComplaintNotFound
 from web.api.schemas import ComplaintOut, HistoryOut
 from web.auth import requires
 from web.queries import complaint_view, find_complaint, history
@@ -21,7 +22,7 @@ class ComplaintItem(MethodView):
     def get(self, number: str) -> dict[str, Any]:
         complaint = find_complaint(number)
         if complaint is None:
-            abort(404, message=f"No complaint {number}.")
+            raise ComplaintNotFound(f"No complaint {number}.")
         return complaint_view(complaint)
 
 
@@ -31,5 +32,5 @@ class ComplaintHistory(MethodView):
     @blp.response(200, HistoryOut)
     def get(self, number: str) -> dict[str, Any]:
         if find_complaint(number) is None:
-            abort(404, message=f"No complaint {number}.")
+            raise ComplaintNotFound(f"No complaint {number}.")
         return {"complaint": number, "events": history(number)}

@@ -4,9 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate
 
 from engine.inn import inn_problem
-
 from models import APPEAL_TYPES, CHANNELS, COMPLAINT_KINDS, IMPORTANCE
-
 
 
 def _inn(value: str) -> None:
@@ -29,7 +27,8 @@ class ContactIn(Schema):
 class AppealIn(Schema):
     type = fields.String(required=True, validate=validate.OneOf(APPEAL_TYPES))
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    received_at = fields.AwareDateTime(load_default=None)
+    received_at = fields.AwareDateTime(load_default=None, error_messages={
+        "invalid_awareness": "Give the time with its timezone offset, e.g. 2026-11-24T10:00:00+03:00."})
     counterparty = fields.Nested(CounterpartyIn, load_default=dict)
     contact = fields.Nested(ContactIn, load_default=dict)
     subject = fields.String(required=True, validate=validate.Length(min=1, max=300))

@@ -5,8 +5,9 @@ from typing import Any
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
+from engine.errors import TaskNotFound
 from models import Task, db
 from web.api.schemas import AssignIn, ClaimIn, CompleteIn, TaskOut, TaskQuery
 from web.auth import requires
@@ -34,7 +35,7 @@ class TaskItem(MethodView):
     def get(self, task_id: str) -> dict[str, Any]:
         row = db.session.get(Task, task_id)
         if row is None:
-            abort(404, message=f"No task {task_id}.")
+            raise TaskNotFound(f"No task {task_id}.")
         return task_view(row)
 
 

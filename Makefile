@@ -1,0 +1,47 @@
+# Two commands: `make run` and `make test`. Everything else is what they need.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+APP    := $(BIN)/complaint-desk
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/complaint_desk_test
+
+.PHONY: run test setup lint test-sqlite test-postgres bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(APP) db upgrade
+	$(APP) deploy-processes
+	$(APP) seed-demo
+	@echo "Complaint desk on http://$(HOST):$(PORT) — demo users: operator, responsible, qms, owner, executive, admin (password: demo)"
+	$(APP) run --host $(HOST) --port $(PORT)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+test-sqlite: setup
+	$(BIN)/pytest
+
+# Runs the suite again on PostgreSQL when TEST_DATABASE_URL is set (the CI script sets it).
+test-postgres: setup
+	@if [ -n "$$TEST_DATABASE_URL" ]; then $(BIN)/pytest; else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+test: lint
+	env -u TEST_DATABASE_URL $(BIN)/pytest
+	@$(MAKE) --no-print-directory test-postgres
+
+bench: setup
+	$(BIN)/python bench/lifecycle.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,132 @@
+"""Tasks through the API: inbox filters, claim, assign, complete with form validation, races, history."""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from engine import ProcessEngine
+from models import InstanceEvent, Task, db
+from tests.api.test_appeals import GOOD
+
+
+def new_complaint(client: FlaskClient, auth: dict[str, str], **changes: Any) -> str:
+    answer = client.post("/api/v1/appeals", json={**GOOD, **changes}, headers=auth)
+    assert answer.status_code == 201, answer.get_json()
+    return answer.get_json()["complaint_number"]
+
+
+def open_task(client: FlaskClient, auth: dict[str, str], number: str) -> dict[str, Any]:
+    [task] = client.get(f"/api/v1/tasks?complaint={number}", headers=auth).get_json()
+    return task
+
+
+def complete(client: FlaskClient, auth: dict[str, str], task_id: str, data: dict[str, Any]) -> Any:
+    return client.post(f"/api/v1/tasks/{task_id}/complete", json={"data": data}, headers=auth)
+
+
+def test_inbox_filters_by_complaint_assignee_and_department(client: FlaskClient, auth: dict[str, str],
+                                                            engine: ProcessEngine) -> None:
+    ours = new_complaint(client, auth)
+    qms = new_complaint(client, auth, department="СМК")
+    listed = client.get("/api/v1/tasks", headers=auth).get_json()
+    assert {t["complaint"] for t in listed} == {ours, qms}
+    mine = client.get("/api/v1/tasks?assignee=responsible", headers=auth).get_json()
+    assert [t["complaint"] for t in mine] == [ours]
+    group = client.get("/api/v1/tasks?department=СМК", headers=auth).get_json()
+    assert [(t["complaint"], t["lane"], t["assignee"]) for t in group] == [(qms, "Ответственный подразделения", "qms")]
+    bad = client.get("/api/v1/tasks?status=weird", headers=auth)
+    assert bad.status_code == 422 and "status" in bad.get_json()["errors"]
+
+
+def test_complete_validates_against_the_form(client: FlaskClient, auth: dict[str, str],
+                                             engine: ProcessEngine) -> None:
+    task = open_task(client, auth, new_complaint(client, auth))
+    answer = complete(client, auth, task["id"], {"belongs_to_department": "yes", "reassign_to": "НЕТ",
+                                                 "rounds": 0})
+    problem = answer.get_json()
+    assert answer.status_code == 422
+    assert problem["errors"]["belongs_to_department"] == ["Must be of type boolean."]
+    assert problem["errors"]["rounds"] == ["This field is not part of the form."]
+    assert problem["errors"]["reassign_to"] == ["Unknown value in departments: НЕТ."]
+    missing = complete(client, auth, task["id"], {"belongs_to_department": False}).get_json()
+    assert missing["errors"] == {"reassign_to": ["This field is required."]}
+    assert db.session.get(Task, task["id"]).status == "open"
+
+
+def test_completed_task_completed_again_is_409(client: FlaskClient, auth: dict[str, str],
+                                               engine: ProcessEngine) -> None:
+    number = new_complaint(client, auth)
+    task = open_task(client, auth, number)
+    done = complete(client, auth, task["id"], {"belongs_to_department": True})
+    assert done.status_code == 200 and done.get_json()["status"] == "completed"
+    again = complete(client, auth, task["id"], {"belongs_to_department": True})
+    assert again.status_code == 409 and again.content_type == "application/problem+json"
+    assert open_task(client, auth, number)["step"] == "1.2"
+
+
+def test_two_completions_racing_complete_once(app: Flask, client: FlaskClient, auth: dict[str, str],
+                                              engine: ProcessEngine) -> None:
+    number = new_complaint(client, auth)
+    task = open_task(client, auth, number)
+    db.session.commit()
+    barrier, statuses = threading.Barrier(2), []
+
+    def racer() -> None:
+        with app.test_client() as own:
+            barrier.wait()
+            statuses.append(complete(own, auth, task["id"], {"belongs_to_department": True}).status_code)
+
+    threads = [threading.Thread(target=racer) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.session.expire_all()
+    assert sorted(statuses) == [200, 409]
+    assert db.session.scalar(select(func.count()).where(InstanceEvent.kind == "task_completed")) == 1
+    assert [t["step"] for t in client.get(f"/api/v1/tasks?complaint={number}", headers=auth).get_json()] == ["1.2"]
+
+
+def test_claim_assign_and_history_record_who_acted(client: FlaskClient, engine: ProcessEngine,
+                                                   auth: dict[str, str]) -> None:
+    number = new_complaint(client, auth, department="ОПР")
+    task = open_task(client, auth, number)
+    assert task["assignee"] is None and task["candidate_group"] == "ОПР"
+    _c, as_user = engine.create_api_client("crm", [], None)
+    crm = {"Authorization": f"Bearer {as_user}", "X-Act-As": "qms"}
+    claimed = client.post(f"/api/v1/tasks/{task['id']}/claim", json={}, headers=crm)
+    assert claimed.status_code == 200 and claimed.get_json()["assignee"] == "qms"
+    moved = client.post(f"/api/v1/tasks/{task['id']}/assign",
+                        json={"user": "responsible", "reason": "Она знает клиента"}, headers=auth)
+    assert moved.get_json()["assignee"] == "responsible"
+    complete(client, {**auth, "X-Act-As": "responsible"}, task["id"], {"belongs_to_department": True})
+    events = client.get(f"/api/v1/complaints/{number}/history", headers=auth).get_json()["events"]
+    kinds = [(e["kind"], e["actor"]) for e in events]
+    assert kinds[:2] == [("started", "api:test-channel"), ("task_created", "api:test-channel")]
+    assert ("task_claimed", "Матвеева Анна (api:crm)") in kinds
+    assigned = next(e for e in events if e["kind"] == "task_assigned")
+    assert assigned["data"] == {"from": "qms", "to": "responsible", "reason": "Она знает клиента"}
+    completed = next(e for e in events if e["kind"] == "task_completed")
+    assert completed["actor"] == "Бадыштова Кристина (api:test-channel)" and completed["step"] == "1.1"
+    assert completed["data"]["form"] == {"belongs_to_department": True}
+
+
+def test_a_user_may_not_complete_another_departments_task(client: FlaskClient, engine: ProcessEngine,
+                                                           auth: dict[str, str]) -> None:
+    task = open_task(client, auth, new_complaint(client, auth, department="ОПР"))
+    refused = complete(client, {**auth, "X-Act-As": "responsible"}, task["id"], {"belongs_to_department": True})
+    assert refused.status_code == 403 and "ОПР" in refused.get_json()["detail"]
+    claim = client.post(f"/api/v1/tasks/{task['id']}/claim", json={}, headers={**auth, "X-Act-As": "responsible"})
+    assert claim.status_code == 403
+    assert client.post(f"/api/v1/tasks/{task['id']}/claim", json={}, headers=auth).status_code == 422
+    assert client.get("/api/v1/tasks/nope", headers=auth).status_code == 404
+    assert complete(client, auth, "nope", {}).status_code == 404
+
+
+def test_unknown_complaint_is_404_problem(client: FlaskClient, auth: dict[str, str], engine: ProcessEngine) -> None:
+    answer = client.get("/api/v1/complaints/P000", headers=auth)
+    assert answer.status_code == 404 and answer.get_json()["detail"] == "No complaint P000."
