@@ -1,0 +1,58 @@
+"""The complaint-desk command: API clients, users, demo data, deployment."""
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
+
+from engine.directory import hash_token
+from models import ApiClient, Complaint, Department, ProcessDefinition, Responsible, User, db
+
+
+def test_create_api_client_prints_its_token_once_and_stores_a_hash(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    runner.invoke(args=["seed-demo"])
+    result = runner.invoke(args=["create-api-client", "site-form", "--scope", "appeals:write",
+                                 "--user", "operator"])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    client = db.session.scalars(select(ApiClient).where(ApiClient.name == "site-form")).one()
+    assert client.token_hash == hash_token(token) and token not in client.token_hash
+    assert client.scopes == ["appeals:write"] and client.user.login == "operator"
+    again = runner.invoke(args=["create-api-client", "site-form"])
+    assert again.exit_code != 0 and "exists" in again.output
+    bad = runner.invoke(args=["create-api-client", "x", "--scope", "everything"])
+    assert bad.exit_code != 0 and "Unknown scopes everything" in bad.output
+
+
+def test_create_user_with_roles_and_departments(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    runner.invoke(args=["seed-demo"])
+    result = runner.invoke(args=["create-user", "ivanov", "--name", "Иванов И.", "--password", "s3cret",
+                                 "--role", "responsible", "--department", "ОПР"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalars(select(User).where(User.login == "ivanov")).one()
+    assert check_password_hash(user.password_hash, "s3cret") and user.password_hash != "s3cret"
+    assert user.roles == ["responsible"] and [d.code for d in user.departments] == ["ОПР"]
+    bad = runner.invoke(args=["create-user", "x", "--name", "X", "--password", "pass", "--role", "boss",
+                              "--department", "НЕТ"])
+    assert bad.exit_code != 0 and "Unknown roles boss" in bad.output and "НЕТ" in bad.output
+
+
+def test_seed_demo_loads_the_responsibles_table_and_is_repeatable(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0 and "user qms / demo" in first.output
+    assert db.session.scalar(select(func.count()).select_from(Department)) == 12
+    dks = db.session.scalars(select(Responsible).join(Department).where(Department.code == "ДКС")).one()
+    assert (dks.position, dks.person_name, dks.user.login) == ("Администратор ИТС", "Бадыштова К.", "responsible")
+    assert db.session.scalar(select(func.count()).select_from(Complaint)) == 2
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0 and "demo data already present" in second.output
+    assert db.session.scalar(select(func.count()).select_from(Complaint)) == 2
+
+
+def test_deploy_processes_reports_the_version(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["deploy-processes"])
+    assert result.exit_code == 0 and result.output.startswith("complaint version 1")
+    assert db.session.scalar(select(ProcessDefinition.key)) == "complaint"
