@@ -221,8 +221,10 @@ class ProcessEngine:
         data = projection.current_data(workflow)
         instance.state = dump_workflow(workflow)
         instance.updated_at = now
-        projection.project_complaint(s, instance, data, actor, now)
-        projection.sync_tasks(s, instance, workflow, deployed, self.settings.lane_groups, actor, now)
+        complaint = projection.complaint_of(s, instance)
+        if complaint is not None:
+            projection.project_complaint(s, instance, complaint, data, actor, now)
+        projection.sync_tasks(s, instance, complaint, workflow, deployed, self.settings.lane_groups, actor, now)
         if workflow.is_completed() and instance.status != "completed":
             instance.status, instance.ended_at = "completed", now
             projection.record(s, instance, actor, "completed", now)

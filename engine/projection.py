@@ -58,17 +58,20 @@ def _group(lane: str | None, lane_groups: dict[str, str], data: dict[str, Any]) 
     return data.get("department")
 
 
-def sync_tasks(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, deployed: Deployed,
-               lane_groups: dict[str, str], actor: Actor, now: dt.datetime) -> list[Task]:
+def complaint_of(session: Session, instance: ProcessInstance) -> Complaint | None:
+    return session.scalar(select(Complaint).where(Complaint.number == instance.business_key))
+
+
+def sync_tasks(session: Session, instance: ProcessInstance, complaint: Complaint | None, workflow: BpmnWorkflow,
+               deployed: Deployed, lane_groups: dict[str, str], actor: Actor, now: dt.datetime) -> list[Task]:
     """Open a row for every new ready human task and cancel rows whose task went away."""
     ready = {str(t.id): t for t in ready_human_tasks(workflow)}
     rows = {r.id: r for r in session.scalars(
-        select(Task).where(Task.instance_id == instance.id, Task.status == "open"))}
+        select(Task).where(Task.instance_id == instance.id, Task.status == "open")) if r.status == "open"}
     for task_id, row in rows.items():
         if task_id not in ready:
             row.status = "cancelled"
             row.completed_at = now
-    complaint = session.scalar(select(Complaint).where(Complaint.number == instance.business_key))
     created = []
     for task_id, spiff_task in ready.items():
         if task_id in rows:
@@ -121,7 +124,7 @@ def _replace_rows(complaint: Complaint, data: dict[str, Any]) -> None:
 def _route(session: Session, complaint: Complaint, code: str, instance: ProcessInstance, actor: Actor,
            now: dt.datetime) -> None:
     department = session.scalar(select(Department).where(Department.code == code))
-    if department is None or department.id == complaint.department_id:
+    if department is None:
         return
     before = complaint.department.code if complaint.department else None
     responsible = responsible_of(department)
@@ -134,13 +137,11 @@ def _route(session: Session, complaint: Complaint, code: str, instance: ProcessI
     })
 
 
-def project_complaint(session: Session, instance: ProcessInstance, data: dict[str, Any], actor: Actor,
-                      now: dt.datetime) -> None:
+def project_complaint(session: Session, instance: ProcessInstance, complaint: Complaint, data: dict[str, Any],
+                      actor: Actor, now: dt.datetime) -> None:
     """Copy the business facts the process decided into the complaint record."""
-    complaint = session.scalar(select(Complaint).where(Complaint.number == instance.business_key))
-    if complaint is None:
-        return
-    if isinstance(data.get("department"), str):
+    current = complaint.department.code if complaint.department else None
+    if isinstance(data.get("department"), str) and data["department"] != current:
         _route(session, complaint, data["department"], instance, actor, now)
     for key, convert in _SIMPLE.items():
         if key in data and data[key] is not None:

@@ -1,0 +1,172 @@
+"""Benchmark: N complaints through the whole of stage 1, (a) SpiffWorkflow alone in memory, (b) through the
+engine with persistence, (c) through the HTTP API on a local server. Prints medians and the ratios.
+
+    .venv/bin/python bench/lifecycle.py [-n 200] [--database-url postgresql+psycopg://...]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import zlib
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser  # noqa: E402
+from SpiffWorkflow.util.task import TaskState  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+
+STAGE1 = [
+    ("accept", {"belongs_to_department": True}),
+    ("first_contact", {"client_reached": True, "contact_summary": "Договорились"}),
+    ("correction", {"justification": "justified", "importance": "high", "correction": "Настроить базу",
+                    "agreed_with_client": True, "immediate": False, "implementation_date": "2026-12-01",
+                    "compensation": "apology"}),
+    ("implement", {"implemented_at": "2026-11-30T15:00:00+03:00", "implementation_note": "Сделано"}),
+    ("verify", {"solution_works": True, "verification_note": "Работает"}),
+    ("handover", {"satisfied": True, "loyal": True, "handover_summary": "Готово"}),
+    ("qms_close_stage1", {"close_decision": "close"}),
+]
+APPEAL = {"type": "complaint", "channel": "phone", "subject": "Медленно работает", "text": "Загрузка 4 минуты",
+          "counterparty": {"name": "РРМОО", "inn": "6165456519"}, "contact": {"name": "Лоськова Г. Н."},
+          "department": "ДКС"}
+START = {"department": "ДКС", "received_at": "2026-11-24T10:00:00+03:00", "importance": "normal",
+         "max_reassignments": 3, "max_contact_attempts": 3, "max_rounds": 3}
+
+
+def bare(n: int) -> list[float]:
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser.add_bpmn_files(sorted(str(p) for p in (ROOT / "processes").glob("*.bpmn")))
+    spec, subs = parser.get_spec("complaint"), parser.get_subprocess_specs("complaint")
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        wf = BpmnWorkflow(spec, subs)
+        wf.task_tree.data.update(START, step_completed_at={"1.3": "2026-11-24T12:00:00+03:00"})
+        wf.do_engine_steps()
+        for bpmn_id, data in STAGE1:
+            [task] = wf.get_tasks(state=TaskState.READY, manual=True)
+            assert task.task_spec.bpmn_id == bpmn_id
+            task.set_data(**data)
+            task.run()
+            wf.do_engine_steps()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def make_app(url: str) -> Any:
+    from flask_migrate import upgrade
+
+    from engine import Actor
+    from models import Base, db
+    from web.app import create_app
+    from web.config import Config
+    from web.demo import seed_directory
+
+    class BenchConfig(Config):
+        SQLALCHEMY_DATABASE_URI = url
+
+    app = create_app(BenchConfig)
+    with app.app_context():
+        Base.metadata.drop_all(db.engine)
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        upgrade()
+        desk = app.extensions["complaint_engine"]
+        seed_directory(desk)
+        desk.deploy_processes(Actor.system())
+    return app
+
+
+def through_engine(app: Any, n: int) -> tuple[list[float], list[int], list[int]]:
+    from engine import Actor
+    from models import ProcessInstance, Task, db
+    from web.api.appeals import appeal_input
+
+    desk = app.extensions["complaint_engine"]
+    times, stored, raw = [], [], []
+    with app.app_context():
+        body = {**APPEAL, "importance": "normal", "kind": "external"}
+        for _ in range(n):
+            t0 = time.perf_counter()
+            _a, complaint = desk.register_appeal(appeal_input(body), Actor("bench"))
+            for bpmn_id, data in STAGE1:
+                task = db.session.scalars(select(Task).where(Task.business_key == complaint.number,
+                                                             Task.status == "open")).one()
+                assert task.bpmn_id == bpmn_id
+                desk.complete_task(task.id, data, Actor("bench"))
+            times.append(time.perf_counter() - t0)
+            state = db.session.scalars(select(ProcessInstance.state).where(
+                ProcessInstance.business_key == complaint.number)).one()
+            stored.append(len(state))
+            raw.append(len(zlib.decompress(state)))
+    return times, stored, raw
+
+
+def through_http(app: Any, n: int) -> list[float]:
+    desk = app.extensions["complaint_engine"]
+    with app.app_context():
+        _client, token = desk.create_api_client("bench-http", [], None)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}/api/v1"
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def call(method: str, path: str, body: Any = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        with urllib.request.urlopen(urllib.request.Request(base + path, data, headers, method=method)) as r:
+            return json.loads(r.read())
+
+    times = []
+    try:
+        for _ in range(n):
+            t0 = time.perf_counter()
+            number = call("POST", "/appeals", APPEAL)["complaint_number"]
+            for bpmn_id, data in STAGE1:
+                [task] = call("GET", f"/tasks?complaint={number}")
+                assert task["bpmn_id"] == bpmn_id
+                call("POST", f"/tasks/{task['id']}/complete", {"data": data})
+            times.append(time.perf_counter() - t0)
+    finally:
+        server.shutdown()
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=200, help="complaints per variant")
+    parser.add_argument("--database-url", help="default: an SQLite file in a temporary folder")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{tmp}/bench.sqlite"
+        app = make_app(url)
+        a = bare(args.n)
+        b, stored, raw = through_engine(app, args.n)
+        c = through_http(app, args.n)
+    steps = len(STAGE1)
+    med = {k: statistics.median(v) * 1000 for k, v in {"a": a, "b": b, "c": c}.items()}
+    print(f"machine: {platform.machine()}, {platform.processor() or platform.system()}, "
+          f"python {platform.python_version()}, database: {url.split(':')[0]}")
+    print(f"complaints per variant: {args.n}; stage 1 = registration + {steps} task completions")
+    for key, label in (("a", "SpiffWorkflow alone, in memory"), ("b", "engine with persistence"),
+                       ("c", "HTTP API (werkzeug, loopback)")):
+        print(f"({key}) {label:34s} {med[key]:8.2f} ms/lifecycle  {med[key] / steps:7.2f} ms/task")
+    print(f"stored bytes per instance after stage 1: median {statistics.median(stored):.0f} "
+          f"(zlib JSON; {statistics.median(raw):.0f} uncompressed), max {max(stored)}")
+    print(f"ratio (b)/(a) = {med['b'] / med['a']:.2f}   ratio (c)/(a) = {med['c'] / med['a']:.2f}   "
+          f"ratio (c)/(b) = {med['c'] / med['b']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
