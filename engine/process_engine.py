@@ -17,22 +17,22 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import directory, forms, intake, projection
+from engine import access, deadlines, directory, forms, intake, projection, timers
 from engine.actor import Actor
+from engine.calendar import DEFAULT_WEEK, Period
+from engine.deadlines import CalendarSource
 from engine.definitions import Bundle, Definitions, Deployed
 from engine.errors import (
     ConcurrentUpdate,
     InvalidInput,
-    NotAllowed,
     StepFailed,
     TaskAssignedToOther,
-    TaskNotFound,
     TaskNotOpen,
 )
 from engine.persistence import dump_workflow, load_workflow
 from engine.running import StepError, open_incident, run_step
 from engine.scripting import make_script_engine
-from models import ApiClient, Appeal, Complaint, Department, ProcessDefinition, ProcessInstance, Task, User, utcnow
+from models import ApiClient, Appeal, Complaint, ProcessDefinition, ProcessInstance, Task, User, utcnow
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,8 @@ class EngineSettings:
     max_contact_attempts: int = 3
     max_rounds: int = 3
     timezone: str = "Europe/Moscow"
+    week: dict[int, tuple[Period, ...]] = field(default_factory=lambda: dict(DEFAULT_WEEK))
+    warning_fraction: float = 0.75
 
 
 class ProcessEngine:
@@ -55,7 +57,10 @@ class ProcessEngine:
         self.clock = clock
         self.tz = ZoneInfo(settings.timezone)
         self.definitions = Definitions()
-        self.script_engine = make_script_engine()
+        self.calendars = CalendarSource(session, settings.timezone, settings.week)
+        self.script_engine = make_script_engine(deadlines.helpers(self.calendars.current))
+        self.on_timer_armed: Callable[[dt.datetime], None] | None = None
+        self._armed: list[dt.datetime] = []
 
     # --- definitions -------------------------------------------------------------------------
     def deploy(self, key: str, bundle: Bundle, actor: Actor) -> ProcessDefinition:
@@ -81,6 +86,7 @@ class ProcessEngine:
                     "max_reassignments": self.settings.max_reassignments,
                     "max_contact_attempts": self.settings.max_contact_attempts,
                     "max_rounds": self.settings.max_rounds,
+                    "warning_fraction": self.settings.warning_fraction,
                 }
                 deployed = self.definitions.latest(s, self.settings.complaint_process)
                 self._start(s, deployed, complaint.number or "", variables, actor, now)
@@ -94,9 +100,9 @@ class ProcessEngine:
     def complete_task(self, task_id: str, data: dict[str, Any], actor: Actor) -> Task:
         with self._transaction() as s:
             now = self.clock()
-            row = self._open_task(s, task_id)
-            self._check_may_work(s, row, actor)
-            instance = self._lock(s, row.instance_id)
+            row = access.open_task(s, task_id)
+            access.check_may_work(s, row, actor)
+            instance = access.lock_instance(s, row.instance_id)
             s.refresh(row)
             if row.status != "open":
                 raise TaskNotOpen(f"Task {task_id} is already {row.status}.")
@@ -106,7 +112,7 @@ class ProcessEngine:
             if spiff_task is None or spiff_task.state != TaskState.READY:
                 raise TaskNotOpen(f"Task {task_id} is not ready in its process.")
             _name, schema = deployed.form_of(spiff_task.task_spec)
-            forms.validate(schema or {"type": "object"}, data, lambda src, v: self._known(s, src, v))
+            forms.validate(schema or {"type": "object"}, data, lambda src, v: access.known(s, src, v))
             before = dict(spiff_task.data)
             stamps = {**before.get("step_completed_at", {}), **({row.step: now.isoformat()} if row.step else {})}
 
@@ -116,6 +122,7 @@ class ProcessEngine:
 
             self._advance(s, instance, workflow, actor, now, complete)
             row.status, row.completed_at, row.completed_by = "completed", now, actor.name
+            timers.complete_step(s, row.business_key, row.step, row.created_at, self.calendars.current(), now)
             after = projection.current_data(workflow)
             projection.record(s, instance, actor, "task_completed", now,
                               {"form": data, "changed": projection.changes({**before, **data}, after)}, row)
@@ -126,15 +133,15 @@ class ProcessEngine:
         with self._transaction() as s:
             if actor.user_id is None:
                 raise InvalidInput("Claiming needs a user.", {"user": ["Name the user who claims the task."]})
-            row = self._open_task(s, task_id)
+            row = access.open_task(s, task_id)
             if row.assignee_id not in (None, actor.user_id):
                 raise TaskAssignedToOther(f"Task {task_id} is assigned to {row.assignee.full_name}.")
-            self._check_may_work(s, row, actor)
+            access.check_may_work(s, row, actor)
             return self._set_assignee(s, row, s.get(User, actor.user_id), actor, "task_claimed", None)
 
     def assign(self, task_id: str, login: str, actor: Actor, reason: str | None) -> Task:
         with self._transaction() as s:
-            row = self._open_task(s, task_id)
+            row = access.open_task(s, task_id)
             user = s.scalar(select(User).where(User.login == login, User.active.is_(True)))
             if user is None:
                 raise InvalidInput("Unknown user.", {"user": [f"No active user {login}."]})
@@ -170,9 +177,14 @@ class ProcessEngine:
     @contextmanager
     def _transaction(self) -> Iterator[Session]:
         s = self.session
+        self._armed.clear()
         try:
             yield s
             s.commit()
+            armed, self._armed = list(self._armed), []
+            for due_at in armed:
+                if self.on_timer_armed is not None:
+                    self.on_timer_armed(due_at)
         except (StaleDataError, OperationalError) as err:
             s.rollback()
             if isinstance(err, OperationalError) and "locked" not in str(err):
@@ -225,6 +237,9 @@ class ProcessEngine:
         if complaint is not None:
             projection.project_complaint(s, instance, complaint, data, actor, now)
         projection.sync_tasks(s, instance, complaint, workflow, deployed, self.settings.lane_groups, actor, now)
+        armed = timers.sync(s, instance, workflow, complaint, self.settings.qms_department, actor, now)
+        self._armed.extend(t.due_at for t in armed)
+        timers.set_task_due_dates(s, instance)
         if workflow.is_completed() and instance.status != "completed":
             instance.status, instance.ended_at = "completed", now
             projection.record(s, instance, actor, "completed", now)
@@ -234,34 +249,9 @@ class ProcessEngine:
         workflow.script_engine = self.script_engine
         return workflow
 
-    def _lock(self, s: Session, instance_id: int) -> ProcessInstance:
-        stmt = select(ProcessInstance).where(ProcessInstance.id == instance_id).with_for_update()
-        return s.scalars(stmt.execution_options(populate_existing=True)).one()
-
-    def _open_task(self, s: Session, task_id: str) -> Task:
-        row = s.get(Task, task_id)
-        if row is None:
-            raise TaskNotFound(f"No task {task_id}.")
-        if row.status != "open":
-            raise TaskNotOpen(f"Task {task_id} is already {row.status}.")
-        return row
-
-    def _check_may_work(self, s: Session, row: Task, actor: Actor) -> None:
-        if actor.user_id is None:
-            return
-        user = s.get(User, actor.user_id)
-        if user is None or not user.active:
-            raise NotAllowed("Unknown or inactive user.")
-        if user.has_role("qms") or row.assignee_id == user.id:
-            return
-        if row.assignee_id is not None:
-            raise TaskAssignedToOther(f"Task {row.id} is assigned to {row.assignee.full_name}.")
-        if row.candidate_group not in {d.code for d in user.departments}:
-            raise NotAllowed(f"Task {row.id} belongs to department {row.candidate_group}.")
-
     def _set_assignee(self, s: Session, row: Task, user: User, actor: Actor, kind: str,
                       reason: str | None) -> Task:
-        instance = self._lock(s, row.instance_id)
+        instance = access.lock_instance(s, row.instance_id)
         before = row.assignee.login if row.assignee else None
         row.assignee_id = user.id
         complaint = s.scalar(select(Complaint).where(Complaint.number == row.business_key))
@@ -272,8 +262,3 @@ class ProcessEngine:
                           {"from": before, "to": user.login, "reason": reason}, row)
         s.flush()
         return row
-
-    def _known(self, s: Session, source: str, value: str) -> bool:
-        if source == "departments":
-            return s.scalar(select(Department.id).where(Department.code == value)) is not None
-        return False

@@ -14,12 +14,39 @@ from models.complaints import (
     Counterparty,
     Nonconformity,
 )
+from models.deadlines import AuditLog, CalendarOverride, Deadline, Outbox, Timer
 from models.directory import ROLES, ApiClient, Department, Responsible, User
 from models.process import Incident, InstanceEvent, ProcessDefinition, ProcessInstance, Task
 
 __all__ = [
-    "APPEAL_TYPES", "CHANNELS", "COMPLAINT_KINDS", "IMPORTANCE", "JUSTIFICATION", "ROLES",
-    "AnalysisParticipant", "ApiClient", "Appeal", "Base", "Complaint", "Contact",
-    "CorrectiveAction", "Counterparty", "Department", "Incident", "InstanceEvent", "Nonconformity",
-    "ProcessDefinition", "ProcessInstance", "Responsible", "Task", "User", "db", "utcnow",
+    "APPEAL_TYPES",
+    "CHANNELS",
+    "COMPLAINT_KINDS",
+    "IMPORTANCE",
+    "JUSTIFICATION",
+    "ROLES",
+    "AnalysisParticipant",
+    "ApiClient",
+    "Appeal",
+    "AuditLog",
+    "Base",
+    "CalendarOverride",
+    "Complaint",
+    "Contact",
+    "CorrectiveAction",
+    "Counterparty",
+    "Deadline",
+    "Department",
+    "Incident",
+    "InstanceEvent",
+    "Nonconformity",
+    "Outbox",
+    "ProcessDefinition",
+    "ProcessInstance",
+    "Responsible",
+    "Task",
+    "Timer",
+    "User",
+    "db",
+    "utcnow",
 ]

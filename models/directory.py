@@ -27,6 +27,7 @@ class Department(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     is_qms: Mapped[bool] = mapped_column(default=False)
+    head_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     responsibles: Mapped[list[Responsible]] = relationship(
         back_populates="department", order_by="Responsible.id"
     )

@@ -1,0 +1,152 @@
+"""Timer projection: which timers wait, which fired, and what a fired deadline timer sets off."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.actor import Actor
+from engine.calendar import WorkCalendar
+from engine.projection import record
+from models import Complaint, Deadline, Outbox, ProcessInstance, Task, Timer
+
+STATE = {TaskState.WAITING: "pending", TaskState.READY: "pending", TaskState.COMPLETED: "fired"}
+
+
+def _timer_tasks(workflow: BpmnWorkflow) -> list[Any]:
+    return [t for t in workflow.get_tasks(spec_class=CatchingEvent)
+            if isinstance(t.task_spec.event_definition, TimerEventDefinition)]
+
+
+def _due(task: Any) -> dt.datetime | None:
+    value = task.task_spec.event_definition.details(task).value
+    if isinstance(value, str):
+        return TimerEventDefinition.get_datetime(value)
+    return None
+
+
+def sync(s: Session, instance: ProcessInstance, workflow: BpmnWorkflow, complaint: Complaint | None,
+         qms: str, actor: Actor, now: dt.datetime) -> list[Timer]:
+    """Bring the timer rows in line with the workflow; returns the newly armed ones."""
+    rows = {r.id: r for r in s.scalars(select(Timer).where(Timer.instance_id == instance.id))}
+    seen, armed = set(), []
+    for task in _timer_tasks(workflow):
+        tid = str(task.id)
+        seen.add(tid)
+        status = STATE.get(task.state, "cancelled")
+        row = rows.get(tid)
+        due = _due(task)
+        if row is None:
+            if status == "cancelled" or due is None:
+                continue
+            props = task.task_spec.extensions.get("properties", {})
+            row = Timer(id=tid, instance_id=instance.id, business_key=instance.business_key,
+                        bpmn_id=task.task_spec.bpmn_id, kind=props.get("deadline"), step=props.get("step"),
+                        due_at=due, status="pending", created_at=now)
+            s.add(row)
+            if status == "pending":
+                armed.append(row)
+            _arm_deadline(s, row, complaint, now)
+        if row.status == "pending" and status == "fired":
+            row.status, row.fired_at = "fired", now
+            _fire(s, instance, row, complaint, qms, actor, now)
+        elif row.status == "pending" and status == "cancelled":
+            row.status = "cancelled"
+    for tid, row in rows.items():
+        if tid not in seen and row.status == "pending":
+            row.status = "cancelled"
+    return armed
+
+
+def _deadline(s: Session, key: str, step: str) -> Deadline | None:
+    return s.scalar(select(Deadline).where(Deadline.business_key == key, Deadline.step == step))
+
+
+def _arm_deadline(s: Session, timer: Timer, complaint: Complaint | None, now: dt.datetime) -> None:
+    if complaint is None or not timer.step or timer.kind not in ("breach", "goal"):
+        return
+    deadline = _deadline(s, timer.business_key, timer.step)
+    if deadline is None:
+        deadline = Deadline(business_key=timer.business_key, step=timer.step, due_at=timer.due_at)
+        s.add(deadline)
+    if timer.kind == "goal":
+        deadline.goal_at = timer.due_at
+        return
+    if deadline.completed_at is not None:
+        deadline.completed_at, deadline.on_time, deadline.breached_at, deadline.warned_at = None, None, None, None
+    deadline.due_at = timer.due_at
+    deadline.started_at = now if timer.step != "1.6" else complaint.registered_at
+    s.flush()
+
+
+def complete_step(s: Session, key: str, step: str | None, started_at: dt.datetime, calendar: WorkCalendar,
+                  now: dt.datetime) -> None:
+    if not step:
+        return
+    deadline = _deadline(s, key, step)
+    if deadline is None:
+        return
+    deadline.completed_at = now
+    deadline.on_time = now <= deadline.due_at
+    spent = calendar.working_time_between(deadline.started_at or started_at, now)
+    deadline.working_minutes = int(spent.total_seconds() // 60)
+
+
+def _recipients(complaint: Complaint, kind: str, qms: str) -> list[str]:
+    owner = f"user:{complaint.responsible_user.login}" if complaint.responsible_user else \
+        f"responsible:{complaint.responsible_id}" if complaint.responsible_id else f"group:{qms}"
+    if kind == "warning":
+        return [owner]
+    department = complaint.department.code if complaint.department else qms
+    return list(dict.fromkeys([owner, f"head:{department}", f"group:{qms}"]))
+
+
+SUBJECTS = {
+    "warning": "Скоро срок шага {step} по претензии {key}",
+    "breach": "Просрочен шаг {step} по претензии {key}",
+    "goal": "Претензия {key} не закрыта за 5 рабочих дней (цель)",
+}
+
+
+def _fire(s: Session, instance: ProcessInstance, timer: Timer, complaint: Complaint | None, qms: str,
+          actor: Actor, now: dt.datetime) -> None:
+    record(s, instance, actor, f"timer_{timer.kind or 'fired'}", now,
+           {"timer": timer.bpmn_id, "step": timer.step, "due_at": timer.due_at.isoformat()})
+    if complaint is None or timer.kind not in SUBJECTS or not timer.step:
+        return
+    deadline = _deadline(s, timer.business_key, timer.step)
+    if deadline is not None:
+        if timer.kind == "warning":
+            deadline.warned_at = now
+        elif timer.kind == "breach":
+            deadline.breached_at = now
+        else:
+            deadline.goal_missed_at = now
+    open_task = s.scalar(select(Task).where(Task.business_key == timer.business_key, Task.step == timer.step,
+                                            Task.status == "open"))
+    subject = SUBJECTS[timer.kind].format(step=timer.step, key=timer.business_key)
+    body = (f"{subject}.\nСрок: {timer.due_at.isoformat()}.\n"
+            f"Открытая задача: {open_task.name if open_task else '—'}.\n"
+            "Задача остаётся открытой: работу нужно завершить.")
+    for recipient in _recipients(complaint, "warning" if timer.kind == "warning" else "breach", qms):
+        s.add(Outbox(dedupe_key=f"{timer.id}:{recipient}", kind=f"deadline_{timer.kind}", recipient=recipient,
+                     business_key=timer.business_key, subject=subject, body=body, created_at=now,
+                     next_attempt_at=now))
+
+
+def set_task_due_dates(s: Session, instance: ProcessInstance) -> None:
+    deadlines = {d.step: d.due_at for d in s.scalars(select(Deadline).where(
+        Deadline.business_key == instance.business_key))}
+    for task in s.scalars(select(Task).where(Task.instance_id == instance.id, Task.status == "open")):
+        if task.step in deadlines and task.status == "open":
+            task.due_at = deadlines[task.step]
+
+
+def due_timers_query(now: dt.datetime) -> Any:
+    return select(Timer.instance_id).where(Timer.status == "pending", Timer.due_at < now).distinct()

@@ -1,0 +1,90 @@
+"""Working-time records: calendar overrides, armed timers, step deadlines, the notification outbox, audit."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, utcnow
+
+
+class CalendarOverride(Base):
+    """A date QMS sets apart from the production calendar: extra working day, extra day off, shortened day."""
+
+    __tablename__ = "calendar_override"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    periods: Mapped[list[Any]] = mapped_column(default=list)
+    note: Mapped[str] = mapped_column(String(300), default="")
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Timer(Base):
+    """A waiting timer event of an instance: the source of truth for the scheduler."""
+
+    __tablename__ = "timer"
+    __table_args__ = (Index("ix_timer_status_due", "status", "due_at"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    business_key: Mapped[str] = mapped_column(String(40))
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str | None] = mapped_column(String(20))
+    step: Mapped[str | None] = mapped_column(String(10))
+    due_at: Mapped[dt.datetime]
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    fired_at: Mapped[dt.datetime | None]
+
+
+class Deadline(Base):
+    """One step's deadline for one complaint: due, goal, completion, and whether it was kept."""
+
+    __tablename__ = "deadline"
+    __table_args__ = (UniqueConstraint("business_key", "step"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_key: Mapped[str] = mapped_column(String(40), index=True)
+    step: Mapped[str] = mapped_column(String(10))
+    due_at: Mapped[dt.datetime]
+    goal_at: Mapped[dt.datetime | None]
+    started_at: Mapped[dt.datetime | None]
+    warned_at: Mapped[dt.datetime | None]
+    breached_at: Mapped[dt.datetime | None]
+    goal_missed_at: Mapped[dt.datetime | None]
+    completed_at: Mapped[dt.datetime | None]
+    on_time: Mapped[bool | None]
+    working_minutes: Mapped[int | None]
+
+
+class Outbox(Base):
+    """A notification to deliver; recipients are addresses like user:LOGIN, head:DEPT, group:СМК."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(200))
+    business_key: Mapped[str | None] = mapped_column(String(40), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime | None]
+    sent_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditLog(Base):
+    """Who changed a rule (calendar, definitions, clients), when, and how."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
