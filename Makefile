@@ -23,7 +23,7 @@ run: setup
 	$(APP) deploy-processes
 	$(APP) seed-demo
 	@echo "Complaint desk on http://$(HOST):$(PORT) — demo users: operator, responsible, qms, owner, executive, admin (password: demo)"
-	$(APP) run --host $(HOST) --port $(PORT)
+	$(APP) serve --host $(HOST) --port $(PORT)
 
 lint: setup
 	$(BIN)/ruff check .

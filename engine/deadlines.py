@@ -68,3 +68,95 @@ class CalendarSource:
             self._calendar = WorkCalendar(self.timezone, self.week, overrides)
             self._stamp = stamp
         return self._calendar
+
+
+def _timer_specs(deployed: Any) -> list[Any]:
+    from engine.timers import deadline_timer_specs
+
+    return deadline_timer_specs(deployed)
+
+
+def what_if(deployed: Any, script_engine: Any, received_at: dt.datetime, calendar: WorkCalendar,
+            fraction: float) -> dict[str, Any]:
+    """Evaluate the diagrams' own deadline expressions for a registration at `received_at`; steps whose
+    deadline depends on later facts (an agreed date, an implementation) are left out."""
+    from engine.steps import STEPS
+
+    names = dict(STEPS)
+    context = {"received_at": iso(parse_moment(received_at)), "warning_fraction": fraction}
+    steps, goal = {}, None
+    for spec in _timer_specs(deployed):
+        props = spec.extensions.get("properties", {})
+        try:
+            due = parse_moment(script_engine.environment.evaluate(spec.event_definition.expression, dict(context)))
+        except Exception:
+            continue
+        if props.get("deadline") == "goal":
+            goal = due
+        elif props.get("deadline") == "breach":
+            steps[props["step"]] = due
+    moments = [received_at, *steps.values()]
+    return {
+        "received_at": iso(received_at), "timezone": calendar.timezone,
+        "steps": [{"code": code, "name": names.get(code, code), "due_at": iso(due)}
+                  for code, due in sorted(steps.items())],
+        "goal_at": iso(goal) if goal else None,
+        "provisional_years": sorted({m.astimezone(calendar.tz).year for m in moments
+                                     if calendar.provisional(m.astimezone(calendar.tz).year)}),
+    }
+
+
+KINDS = ("working", "day_off", "shortened")
+
+
+def _check_override(kind: str, periods: list[tuple[str, str]]) -> tuple[list[list[str]], dict[str, list[str]]]:
+    problems: dict[str, list[str]] = {}
+    if kind not in KINDS:
+        problems["kind"] = ["Must be one of: " + ", ".join(KINDS) + "."]
+    clean: list[list[str]] = []
+    for i, pair in enumerate(periods):
+        try:
+            a, b = (dt.time.fromisoformat(str(x)) for x in pair)
+        except (TypeError, ValueError):
+            problems[f"periods.{i}"] = ["Give a period as two times, e.g. [\"09:00\", \"17:00\"]."]
+            continue
+        if not a < b:
+            problems[f"periods.{i}"] = ["A period must end after it starts."]
+        clean.append([a.isoformat("minutes"), b.isoformat("minutes")])
+    if kind == "day_off" and periods:
+        problems["periods"] = ["A day off has no working periods."]
+    if kind == "shortened" and not periods:
+        problems["periods"] = ["Give the working periods of the shortened day."]
+    return clean, problems
+
+
+def set_override(s: Session, day: dt.date, kind: str, periods: list[tuple[str, str]], note: str, actor: str,
+                 now: dt.datetime) -> CalendarOverride:
+    from engine.errors import InvalidInput
+    from models import AuditLog
+
+    clean, problems = _check_override(kind, periods)
+    if problems:
+        raise InvalidInput("The calendar override has errors.", problems)
+    row = s.scalar(select(CalendarOverride).where(CalendarOverride.day == day))
+    before = None if row is None else {"kind": row.kind, "periods": row.periods, "note": row.note}
+    if row is None:
+        row = CalendarOverride(day=day)
+        s.add(row)
+    row.kind, row.periods, row.note, row.updated_by, row.updated_at = kind, clean, note, actor, now
+    s.add(AuditLog(at=now, actor=actor, action="calendar_override_set", data={
+        "day": day.isoformat(), "before": before, "after": {"kind": kind, "periods": clean, "note": note}}))
+    s.flush()
+    return row
+
+
+def remove_override(s: Session, day: dt.date, actor: str, now: dt.datetime) -> None:
+    from engine.errors import InvalidInput
+    from models import AuditLog
+
+    row = s.scalar(select(CalendarOverride).where(CalendarOverride.day == day))
+    if row is None:
+        raise InvalidInput("No override on that day.", {"day": [f"No override on {day.isoformat()}."]})
+    s.add(AuditLog(at=now, actor=actor, action="calendar_override_removed", data={
+        "day": day.isoformat(), "before": {"kind": row.kind, "periods": row.periods, "note": row.note}}))
+    s.delete(row)

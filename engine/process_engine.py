@@ -262,3 +262,50 @@ class ProcessEngine:
                           {"from": before, "to": user.login, "reason": reason}, row)
         s.flush()
         return row
+
+    # --- timers and working time ---------------------------------------------------------------
+    def fire_due_timers(self, now: dt.datetime | None = None) -> list[str]:
+        """Fire every timer due before `now`; one instance per transaction. Returns the business keys
+        advanced. A failing instance opens an incident and the others still fire."""
+        now = now or self.clock()
+        instance_ids = list(self.session.scalars(timers.due_timers_query(now)))
+        self.session.commit()
+        fired = []
+        for instance_id in instance_ids:
+            try:
+                with self._transaction() as s:
+                    if self._fire_instance(s, instance_id, now):
+                        fired.append(s.get(ProcessInstance, instance_id).business_key)
+            except StepFailed:
+                with self._transaction() as s:
+                    timers.mark_failed(s, instance_id, now)
+        return fired
+
+    def _fire_instance(self, s: Session, instance_id: int, now: dt.datetime) -> bool:
+        if not timers.claim_due(s, instance_id, now):
+            return False
+        instance = access.lock_instance(s, instance_id)
+        deployed = self.definitions.get(s, instance.definition_id)
+        workflow = self._load(instance, deployed)
+        actor = Actor("scheduler")
+        self._advance(s, instance, workflow, actor, now, workflow.refresh_timers)
+        self._save(s, instance, workflow, deployed, actor, now)
+        return True
+
+    def pending_timer_dues(self) -> list[dt.datetime]:
+        return timers.pending_dues(self.session)
+
+    def what_if(self, received_at: dt.datetime) -> dict[str, Any]:
+        """Every step deadline that a registration at `received_at` would get, from the deployed diagrams."""
+        deployed = self.definitions.latest(self.session, self.settings.complaint_process)
+        return deadlines.what_if(deployed, self.script_engine, received_at, self.calendars.current(),
+                                 self.settings.warning_fraction)
+
+    def set_calendar_override(self, day: dt.date, kind: str, periods: list[tuple[str, str]], note: str,
+                              actor: Actor) -> None:
+        with self._transaction() as s:
+            deadlines.set_override(s, day, kind, periods, note, actor.name, self.clock())
+
+    def remove_calendar_override(self, day: dt.date, actor: Actor) -> None:
+        with self._transaction() as s:
+            deadlines.remove_override(s, day, actor.name, self.clock())

@@ -150,3 +150,34 @@ def set_task_due_dates(s: Session, instance: ProcessInstance) -> None:
 
 def due_timers_query(now: dt.datetime) -> Any:
     return select(Timer.instance_id).where(Timer.status == "pending", Timer.due_at < now).distinct()
+
+
+def claim_due(s: Session, instance_id: int, now: dt.datetime) -> list[Timer]:
+    """Lock this instance's due timers; a second scheduler skips them (SKIP LOCKED on PostgreSQL)."""
+    stmt = select(Timer).where(Timer.instance_id == instance_id, Timer.status == "pending", Timer.due_at < now)
+    return list(s.scalars(stmt.with_for_update(skip_locked=True)))
+
+
+def mark_failed(s: Session, instance_id: int, now: dt.datetime) -> None:
+    """Stop retrying timers whose firing opened an incident; retrying the incident re-arms them."""
+    for timer in s.scalars(select(Timer).where(Timer.instance_id == instance_id, Timer.status == "pending",
+                                               Timer.due_at < now)):
+        timer.status = "failed"
+    instance = s.get(ProcessInstance, instance_id)
+    if instance is not None:
+        instance.status = "incident"
+
+
+def pending_dues(s: Session) -> list[dt.datetime]:
+    return list(s.scalars(select(Timer.due_at).where(Timer.status == "pending").order_by(Timer.due_at)))
+
+
+def deadline_timer_specs(deployed: Any) -> list[Any]:
+    """Timer event specs that carry a `deadline` property, in every process of a definition."""
+    found = []
+    for process in [deployed.spec, *deployed.subprocess_specs.values()]:
+        for spec in process.task_specs.values():
+            event = getattr(spec, "event_definition", None)
+            if isinstance(event, TimerEventDefinition) and "deadline" in spec.extensions.get("properties", {}):
+                found.append(spec)
+    return found

@@ -1,6 +1,7 @@
 """The application factory: it only wires configuration, extensions, the engine, blueprints and the CLI."""
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from flask import Flask
@@ -20,7 +21,9 @@ def engine_settings(app: Flask) -> EngineSettings:
         processes_dir=c["PROCESSES_DIR"], complaint_process=c["COMPLAINT_PROCESS"],
         qms_department=c["QMS_DEPARTMENT"], lane_groups={"СМК": c["QMS_DEPARTMENT"]},
         max_reassignments=c["MAX_REASSIGNMENTS"], max_contact_attempts=c["MAX_CONTACT_ATTEMPTS"],
-        max_rounds=c["MAX_ROUNDS"], timezone=c["TIMEZONE"],
+        max_rounds=c["MAX_ROUNDS"], timezone=c["TIMEZONE"], warning_fraction=c["WARNING_FRACTION"],
+        week={day: tuple((dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for a, b in periods)
+              for day, periods in c["WORK_WEEK"].items()},
     )
 
 

@@ -16,6 +16,8 @@ def _fail(err: EngineError) -> None:
 
 
 def register(app: Flask) -> None:
+    register_timer_commands(app)
+
     @app.cli.command("deploy-processes")
     def deploy_processes() -> None:
         """Deploy the diagrams in processes/ as a new version (nothing happens when unchanged)."""
@@ -85,3 +87,68 @@ def _create_app() -> Flask:
 @click.group(cls=FlaskGroup, create_app=_create_app)
 def main() -> None:
     """Complaint desk: the two-stage complaint process with working-time deadlines."""
+
+
+def register_timer_commands(app: Flask) -> None:
+    import datetime as dt
+    import signal
+    import threading
+
+    from web.scheduling import build_scheduler
+
+    @app.cli.command("serve")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=5000, show_default=True)
+    def serve(host: str, port: int) -> None:
+        """Serve the app with the timer scheduler in the same process (the single-process default)."""
+        scheduler = build_scheduler(app)
+        scheduler.start()
+        try:
+            app.run(host=host, port=port, use_reloader=False, threaded=True)
+        finally:
+            scheduler.shutdown()
+
+    @app.cli.command("scheduler")
+    def scheduler_command() -> None:
+        """Run only the timer scheduler (when the web runs in several workers). Stop with Ctrl-C."""
+        scheduler = build_scheduler(app)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        scheduler.start()
+        click.echo("timer scheduler running; Ctrl-C stops it")
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            scheduler.shutdown()
+
+    @app.cli.command("fire-timers")
+    def fire_timers() -> None:
+        """Fire every due timer once and print the complaints that moved."""
+        for key in engine().fire_due_timers():
+            click.echo(key)
+
+    @app.cli.command("deadlines")
+    @click.option("--received-at", required=True, help="ISO date-time with offset, e.g. 2026-11-24T10:00+03:00")
+    def deadlines_command(received_at: str) -> None:
+        """Print every step's deadline for a registration at that moment (what-if)."""
+        try:
+            moment = dt.datetime.fromisoformat(received_at)
+        except ValueError as err:
+            raise click.BadParameter(str(err), param_hint="--received-at") from err
+        if moment.tzinfo is None:
+            raise click.BadParameter("give the UTC offset, e.g. +03:00", param_hint="--received-at")
+        answer = engine().what_if(moment)
+        tz = engine().calendars.current().tz
+
+        def local(text: str) -> str:
+            return dt.datetime.fromisoformat(text).astimezone(tz).strftime("%d.%m.%Y %H:%M")
+
+        click.echo(f"registered {local(answer['received_at'])} ({answer['timezone']})")
+        for step in answer["steps"]:
+            click.echo(f"  {step['code']}  {local(step['due_at'])}  {step['name']}")
+        if answer["goal_at"]:
+            click.echo(f"  goal  {local(answer['goal_at'])}  закрыть за 5 рабочих дней")
+        for year in answer["provisional_years"]:
+            click.echo(f"  warning: {year} has no transfer decree in the calendar data yet; dates are provisional")

@@ -24,6 +24,10 @@ class Config:
     MAX_REASSIGNMENTS = 3
     MAX_CONTACT_ATTEMPTS = 3
     MAX_ROUNDS = 3
+    WARNING_FRACTION = float(os.environ.get("WARNING_FRACTION", "0.75"))
+    SCHEDULER_POLL_SECONDS = float(os.environ.get("SCHEDULER_POLL_SECONDS", "5"))
+    # Working periods per weekday (0 = Monday), local time of TIMEZONE; several periods a day allowed.
+    WORK_WEEK = {day: [("09:00", "18:00")] for day in range(5)}
     API_TITLE = "Complaint desk API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

@@ -1,13 +1,14 @@
 """Read models for the API and pages: complaints with their steps, task lists, history."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
 
 from engine.steps import STEPS
-from models import Appeal, Complaint, Department, Incident, InstanceEvent, ProcessInstance, Task, User, db
+from models import Appeal, Complaint, Deadline, Department, Incident, InstanceEvent, ProcessInstance, Task, User, db
 
 
 def engine() -> Any:
@@ -26,6 +27,9 @@ def task_view(row: Task) -> dict[str, Any]:
 
 def steps_of(complaint: Complaint, tasks: list[Task]) -> list[dict[str, Any]]:
     result = []
+    deadlines = {d.step: d for d in db.session.scalars(select(Deadline).where(
+        Deadline.business_key == complaint.number))}
+    now = dt.datetime.now(dt.UTC)
     for code, name in STEPS:
         mine = [t for t in tasks if t.step == code]
         done = [t for t in mine if t.status == "completed"]
@@ -37,8 +41,15 @@ def steps_of(complaint: Complaint, tasks: list[Task]) -> list[dict[str, Any]]:
             status = "skipped"
         else:
             status = "pending"
-        result.append({"code": code, "name": name, "status": status, "times_completed": len(done),
-                       "completed_at": max((t.completed_at for t in done), default=None)})
+        d = deadlines.get(code)
+        result.append({
+            "code": code, "name": name, "status": status, "times_completed": len(done),
+            "completed_at": max((t.completed_at for t in done), default=None),
+            "due_at": d.due_at if d else None, "goal_at": d.goal_at if d else None,
+            "warned_at": d.warned_at if d else None, "breached_at": d.breached_at if d else None,
+            "on_time": d.on_time if d else None, "working_minutes": d.working_minutes if d else None,
+            "overdue": bool(d and (d.breached_at or (d.completed_at is None and status == "open" and now > d.due_at))),
+        })
     return result
 
 

@@ -16,10 +16,10 @@ class ProblemApi(Api):
 
 
 def register(app: Flask) -> ProblemApi:
-    from web.api import appeals, complaints, tasks
+    from web.api import appeals, calendar, complaints, tasks
 
     api = ProblemApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"}}}})
-    for module in (appeals, complaints, tasks):
+    for module in (appeals, complaints, tasks, calendar):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
     return api

@@ -89,6 +89,13 @@ class StepOut(Schema):
     status = fields.String()
     completed_at = fields.DateTime(allow_none=True)
     times_completed = fields.Integer()
+    due_at = fields.DateTime(allow_none=True)
+    goal_at = fields.DateTime(allow_none=True)
+    warned_at = fields.DateTime(allow_none=True)
+    breached_at = fields.DateTime(allow_none=True)
+    overdue = fields.Boolean()
+    on_time = fields.Boolean(allow_none=True)
+    working_minutes = fields.Integer(allow_none=True)
 
 
 class RowsOut(Schema):
@@ -180,3 +187,37 @@ class ClaimIn(Schema):
 class AssignIn(Schema):
     user = fields.String(required=True)
     reason = fields.String(validate=validate.Length(max=1000))
+
+
+class WhatIfQuery(Schema):
+    received_at = fields.AwareDateTime(error_messages={
+        "invalid_awareness": "Give the time with its timezone offset, e.g. 2026-11-24T10:00:00+03:00."})
+
+
+class StepDeadlineOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    due_at = fields.String()
+
+
+class WhatIfOut(Schema):
+    received_at = fields.String()
+    timezone = fields.String()
+    steps = fields.List(fields.Nested(StepDeadlineOut))
+    goal_at = fields.String(allow_none=True)
+    provisional_years = fields.List(fields.Integer())
+
+
+class OverrideIn(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(("working", "day_off", "shortened")))
+    periods = fields.List(fields.List(fields.String(), validate=validate.Length(equal=2)), load_default=list)
+    note = fields.String(load_default="", validate=validate.Length(max=300))
+
+
+class OverrideOut(Schema):
+    day = fields.Date()
+    kind = fields.String()
+    periods = fields.List(fields.List(fields.String()))
+    note = fields.String()
+    updated_by = fields.String()
+    updated_at = fields.DateTime()

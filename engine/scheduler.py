@@ -1,0 +1,51 @@
+"""APScheduler as the alarm clock for timers: an exact wake-up per armed timer plus a safety poll.
+
+The timer table stays the source of truth; this only decides *when* to call `tick`. `tick` is built by
+the web layer around an application context, so this module knows nothing of Flask.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+log = logging.getLogger(__name__)
+WAKE_AFTER_DUE = dt.timedelta(seconds=1)
+
+
+class TimerScheduler:
+    def __init__(self, tick: Callable[[], object], pending: Callable[[], list[dt.datetime]],
+                 poll_seconds: float = 5.0) -> None:
+        self._tick, self._pending, self._poll = tick, pending, poll_seconds
+        self._scheduler = BackgroundScheduler(timezone=dt.UTC, job_defaults={
+            "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+
+    def _run(self) -> None:
+        try:
+            self._tick()
+        except Exception:
+            # The poll must survive any single failure; the next run tries again.
+            log.exception("timer tick failed")
+
+    def arm(self, due_at: dt.datetime) -> None:
+        """Wake exactly when a timer falls due (a moment after: the engine compares strictly)."""
+        run_at = max(due_at + WAKE_AFTER_DUE, dt.datetime.now(dt.UTC))
+        self._scheduler.add_job(self._run, "date", run_date=run_at, id=f"due-{run_at.isoformat()}",
+                                replace_existing=True)
+
+    def start(self) -> None:
+        """Re-arm every pending timer and fire at once whatever fell due while nothing was running."""
+        self._scheduler.add_job(self._run, "interval", seconds=self._poll, id="poll",
+                                next_run_time=dt.datetime.now(dt.UTC), replace_existing=True)
+        for due_at in self._pending():
+            self.arm(due_at)
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        self._scheduler.shutdown(wait=False)
+
+    @property
+    def jobs(self) -> list[str]:
+        return [job.id for job in self._scheduler.get_jobs()]
