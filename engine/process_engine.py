@@ -89,6 +89,9 @@ class ProcessEngine:
                     "warning_fraction": self.settings.warning_fraction,
                 }
                 deployed = self.definitions.latest(s, self.settings.complaint_process)
+                planned = deadlines.what_if(deployed, self.script_engine, complaint.registered_at,
+                                            self.calendars.current(), self.settings.warning_fraction)
+                timers.plan_deadlines(s, complaint, planned)
                 self._start(s, deployed, complaint.number or "", variables, actor, now)
             return appeal, complaint
 

@@ -103,6 +103,8 @@ def _recipients(complaint: Complaint, kind: str, qms: str) -> list[str]:
         f"responsible:{complaint.responsible_id}" if complaint.responsible_id else f"group:{qms}"
     if kind == "warning":
         return [owner]
+    if kind == "goal":
+        return [owner, f"group:{qms}"]
     department = complaint.department.code if complaint.department else qms
     return list(dict.fromkeys([owner, f"head:{department}", f"group:{qms}"]))
 
@@ -134,7 +136,7 @@ def _fire(s: Session, instance: ProcessInstance, timer: Timer, complaint: Compla
     body = (f"{subject}.\nСрок: {timer.due_at.isoformat()}.\n"
             f"Открытая задача: {open_task.name if open_task else '—'}.\n"
             "Задача остаётся открытой: работу нужно завершить.")
-    for recipient in _recipients(complaint, "warning" if timer.kind == "warning" else "breach", qms):
+    for recipient in _recipients(complaint, timer.kind, qms):
         s.add(Outbox(dedupe_key=f"{timer.id}:{recipient}", kind=f"deadline_{timer.kind}", recipient=recipient,
                      business_key=timer.business_key, subject=subject, body=body, created_at=now,
                      next_attempt_at=now))
@@ -181,3 +183,14 @@ def deadline_timer_specs(deployed: Any) -> list[Any]:
             if isinstance(event, TimerEventDefinition) and "deadline" in spec.extensions.get("properties", {}):
                 found.append(spec)
     return found
+
+
+def plan_deadlines(s: Session, complaint: Complaint, planned: dict[str, Any]) -> None:
+    """Deadlines known at registration (anchored on it) exist before their steps open, so the card and
+    the reports show them from the start."""
+    for step in planned["steps"]:
+        s.add(Deadline(business_key=complaint.number, step=step["code"],
+                       due_at=dt.datetime.fromisoformat(step["due_at"]),
+                       goal_at=dt.datetime.fromisoformat(planned["goal_at"])
+                       if step["code"] == "1.6" and planned["goal_at"] else None))
+    s.flush()

@@ -48,7 +48,8 @@ def steps_of(complaint: Complaint, tasks: list[Task]) -> list[dict[str, Any]]:
             "due_at": d.due_at if d else None, "goal_at": d.goal_at if d else None,
             "warned_at": d.warned_at if d else None, "breached_at": d.breached_at if d else None,
             "on_time": d.on_time if d else None, "working_minutes": d.working_minutes if d else None,
-            "overdue": bool(d and (d.breached_at or (d.completed_at is None and status == "open" and now > d.due_at))),
+            "overdue": bool(d and (d.breached_at or (d.completed_at is None and status != "skipped"
+                                                     and now > d.due_at))),
         })
     return result
 
