@@ -290,9 +290,9 @@ class ProcessEngine:
         instance = access.lock_instance(s, instance_id)
         deployed = self.definitions.get(s, instance.definition_id)
         workflow = self._load(instance, deployed)
-        actor = Actor("scheduler")
-        self._advance(s, instance, workflow, actor, now, workflow.refresh_timers)
-        self._save(s, instance, workflow, deployed, actor, now)
+        actor, fired_at = Actor("scheduler"), max(self.clock(), now)
+        self._advance(s, instance, workflow, actor, fired_at, workflow.refresh_timers)
+        self._save(s, instance, workflow, deployed, actor, fired_at)
         return True
 
     def pending_timer_dues(self) -> list[dt.datetime]:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from apscheduler.schedulers.background import BackgroundScheduler
 
 log = logging.getLogger(__name__)
-WAKE_AFTER_DUE = dt.timedelta(seconds=1)
+WAKE_AFTER_DUE = dt.timedelta(milliseconds=50)
 
 
 class TimerScheduler:

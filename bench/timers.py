@@ -1,0 +1,138 @@
+"""Benchmark of the timers: one scheduler tick with 10,000 pending timers of which 1,000 are due, firing
+lag (due → fired) through the real APScheduler alarm clock, and calendar arithmetic calls per second.
+
+    .venv/bin/python bench/timers.py [--complaints 2000] [--database-url postgresql+psycopg://...]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import time_machine  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+from bench.lifecycle import APPEAL, make_app  # noqa: E402
+
+MSK = ZoneInfo("Europe/Moscow")
+PROBE = """<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions
+ xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="defs" targetNamespace="bench">
+ <bpmn:process id="lag_probe" isExecutable="true">
+  <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="wait"/>
+  <bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition><bpmn:timeDate>due_at</bpmn:timeDate>
+  </bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+  <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="e"/><bpmn:endEvent id="e"/>
+ </bpmn:process></bpmn:definitions>"""
+
+
+def tick_with_backlog(app, complaints: int) -> tuple[int, int, float]:
+    from engine import Actor
+    from models import Timer, db
+    from web.api.appeals import appeal_input
+
+    desk = app.extensions["complaint_engine"]
+    body = {**APPEAL, "importance": "normal", "kind": "external"}
+    half = complaints // 2
+    with app.app_context():
+        with time_machine.travel(dt.datetime(2025, 11, 24, 9, 0, tzinfo=MSK), tick=False) as clock:
+            for _ in range(half):
+                desk.register_appeal(appeal_input(body), Actor("bench"))
+            clock.move_to(dt.datetime(2025, 11, 24, 9, 50, tzinfo=MSK))
+            for _ in range(complaints - half):
+                desk.register_appeal(appeal_input(body), Actor("bench"))
+            clock.move_to(dt.datetime(2025, 11, 24, 9, 59, tzinfo=MSK))
+            now = dt.datetime.now(dt.UTC)
+            pending = db.session.scalar(select(func.count()).where(Timer.status == "pending"))
+            due = db.session.scalar(select(func.count()).where(Timer.status == "pending", Timer.due_at < now))
+            db.session.commit()
+            t0 = time.perf_counter()
+            desk.fire_due_timers()
+            took = time.perf_counter() - t0
+    return pending, due, took
+
+
+def firing_lag(app, count: int) -> list[float]:
+    from engine import Actor, Bundle
+    from models import Timer, db
+    from web.scheduling import build_scheduler
+
+    desk = app.extensions["complaint_engine"]
+    with app.app_context():
+        desk.deploy("lag_probe", Bundle({"lag_probe.bpmn": PROBE}), Actor("bench"))
+    scheduler = build_scheduler(app)
+    scheduler.start()
+    try:
+        with app.app_context():
+            start = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)
+            for i in range(count):
+                due = start + dt.timedelta(seconds=0.3 * i)
+                desk.start("lag_probe", f"LAG-{i}", {"due_at": due.isoformat()}, Actor("bench"))
+            done = threading.Event()
+            for _ in range(int(count * 0.6) + 60):
+                db.session.commit()
+                left = db.session.scalar(select(func.count()).where(Timer.business_key.like("LAG-%"),
+                                                                    Timer.status == "pending"))
+                if left == 0:
+                    done.set()
+                    break
+                time.sleep(0.5)
+            rows = db.session.scalars(select(Timer).where(Timer.business_key.like("LAG-%"))).all()
+            return [(t.fired_at - t.due_at).total_seconds() for t in rows if t.fired_at]
+    finally:
+        scheduler.shutdown()
+
+
+def calendar_rate(seconds: float = 1.0) -> dict[str, float]:
+    from engine.calendar import WorkCalendar
+
+    cal = WorkCalendar()
+    rng = random.Random(7)
+    base = dt.datetime(2024, 1, 1, tzinfo=MSK)
+    starts = [base + dt.timedelta(minutes=rng.randrange(0, 3 * 365 * 24 * 60)) for _ in range(5000)]
+    for s in starts:
+        cal.add_working_hours(s, 3)  # warm the day cache, as a running server has it
+    rates = {}
+    for name, call in (("add_working_hours(+3 h)", lambda s: cal.add_working_hours(s, 3)),
+                       ("end_of_working_day(+14 d)", lambda s: cal.end_of_working_day(s, 14)),
+                       ("working_time_between(5 days)", lambda s: cal.working_time_between(
+                           s, s + dt.timedelta(days=5)))):
+        n, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            call(starts[n % len(starts)])
+            n += 1
+        rates[name] = n / (time.perf_counter() - t0)
+    return rates
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--complaints", type=int, default=2000, help="5 timers each at registration")
+    parser.add_argument("--lag-timers", type=int, default=50)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{tmp}/timers.sqlite"
+        pending, due, took = tick_with_backlog(make_app(url), args.complaints)
+        lags = firing_lag(make_app(url), args.lag_timers)
+    print(f"machine: {platform.machine()}, python {platform.python_version()}, database: {url.split(':')[0]}")
+    print(f"tick: {pending} pending timers, {due} due -> {took:.2f} s ({took / max(due, 1) * 1000:.1f} ms per "
+          "due timer, one transaction per instance)")
+    print(f"firing lag due -> fired over {len(lags)} timers: median {statistics.median(lags) * 1000:.0f} ms, "
+          f"worst {max(lags) * 1000:.0f} ms")
+    for name, rate in calendar_rate().items():
+        print(f"calendar {name}: {rate:,.0f} calls/s")
+
+
+if __name__ == "__main__":
+    main()
