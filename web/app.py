@@ -30,6 +30,7 @@ def engine_settings(app: Flask) -> EngineSettings:
 def create_app(config: type[Config] | Config = Config) -> Flask:
     app = Flask(__name__, instance_path=str(Config.INSTANCE_PATH))
     app.config.from_object(config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

@@ -101,10 +101,12 @@ def register_timer_commands(app: Flask) -> None:
     @click.option("--port", default=5000, show_default=True)
     def serve(host: str, port: int) -> None:
         """Serve the app with the timer scheduler in the same process (the single-process default)."""
+        from werkzeug.serving import run_simple
+
         scheduler = build_scheduler(app)
         scheduler.start()
         try:
-            app.run(host=host, port=port, use_reloader=False, threaded=True)
+            run_simple(host, port, app, threaded=True, use_reloader=False)
         finally:
             scheduler.shutdown()
 
