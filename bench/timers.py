@@ -44,21 +44,20 @@ def tick_with_backlog(app, complaints: int) -> tuple[int, int, float]:
     desk = app.extensions["complaint_engine"]
     body = {**APPEAL, "importance": "normal", "kind": "external"}
     half = complaints // 2
-    with app.app_context():
-        with time_machine.travel(dt.datetime(2025, 11, 24, 9, 0, tzinfo=MSK), tick=False) as clock:
-            for _ in range(half):
-                desk.register_appeal(appeal_input(body), Actor("bench"))
-            clock.move_to(dt.datetime(2025, 11, 24, 9, 50, tzinfo=MSK))
-            for _ in range(complaints - half):
-                desk.register_appeal(appeal_input(body), Actor("bench"))
-            clock.move_to(dt.datetime(2025, 11, 24, 9, 59, tzinfo=MSK))
-            now = dt.datetime.now(dt.UTC)
-            pending = db.session.scalar(select(func.count()).where(Timer.status == "pending"))
-            due = db.session.scalar(select(func.count()).where(Timer.status == "pending", Timer.due_at < now))
-            db.session.commit()
-            t0 = time.perf_counter()
-            desk.fire_due_timers()
-            took = time.perf_counter() - t0
+    with app.app_context(), time_machine.travel(dt.datetime(2025, 11, 24, 9, 0, tzinfo=MSK), tick=False) as clock:
+        for _ in range(half):
+            desk.register_appeal(appeal_input(body), Actor("bench"))
+        clock.move_to(dt.datetime(2025, 11, 24, 9, 50, tzinfo=MSK))
+        for _ in range(complaints - half):
+            desk.register_appeal(appeal_input(body), Actor("bench"))
+        clock.move_to(dt.datetime(2025, 11, 24, 9, 59, tzinfo=MSK))
+        now = dt.datetime.now(dt.UTC)
+        pending = db.session.scalar(select(func.count()).where(Timer.status == "pending"))
+        due = db.session.scalar(select(func.count()).where(Timer.status == "pending", Timer.due_at < now))
+        db.session.commit()
+        t0 = time.perf_counter()
+        desk.fire_due_timers()
+        took = time.perf_counter() - t0
     return pending, due, took
 
 

@@ -12,7 +12,9 @@ from werkzeug.security import generate_password_hash
 from engine.errors import InvalidInput
 from models import ROLES, ApiClient, Department, Responsible, User, utcnow
 
-SCOPES = ("appeals:write", "complaints:read", "tasks:read", "tasks:write", "calendar:write", "act_as")
+SCOPES = (
+    "appeals:write", "complaints:read", "tasks:read", "tasks:write", "calendar:write", "incidents:write", "act_as",
+)
 
 
 def hash_token(token: str) -> str:

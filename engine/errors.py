@@ -30,6 +30,10 @@ class DefinitionNotFound(NotFound):
     pass
 
 
+class IncidentNotFound(NotFound):
+    pass
+
+
 class Conflict(EngineError):
     """The request no longer fits the current state: someone else got there first."""
 

@@ -2,65 +2,25 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine import access, deadlines, directory, forms, intake, projection, timers
 from engine.actor import Actor
-from engine.calendar import DEFAULT_WEEK, Period
-from engine.deadlines import CalendarSource
-from engine.definitions import Bundle, Definitions, Deployed
-from engine.errors import (
-    ConcurrentUpdate,
-    InvalidInput,
-    StepFailed,
-    TaskAssignedToOther,
-    TaskNotOpen,
-)
-from engine.persistence import dump_workflow, load_workflow
-from engine.running import StepError, open_incident, run_step
-from engine.scripting import make_script_engine
-from models import ApiClient, Appeal, Complaint, ProcessDefinition, ProcessInstance, Task, User, utcnow
+from engine.core import EngineCore, EngineSettings
+from engine.definitions import Bundle
+from engine.errors import Conflict, IncidentNotFound, InvalidInput, StepFailed, TaskAssignedToOther, TaskNotOpen
+from models import ApiClient, Appeal, Complaint, Incident, ProcessDefinition, ProcessInstance, Task, User
+
+__all__ = ["EngineSettings", "ProcessEngine"]
 
 
-@dataclass(frozen=True)
-class EngineSettings:
-    processes_dir: Path
-    complaint_process: str = "complaint"
-    qms_department: str = "СМК"
-    lane_groups: dict[str, str] = field(default_factory=lambda: {"СМК": "СМК"})
-    max_reassignments: int = 3
-    max_contact_attempts: int = 3
-    max_rounds: int = 3
-    timezone: str = "Europe/Moscow"
-    week: dict[int, tuple[Period, ...]] = field(default_factory=lambda: dict(DEFAULT_WEEK))
-    warning_fraction: float = 0.75
-
-
-class ProcessEngine:
-    def __init__(self, session: Session, settings: EngineSettings,
-                 clock: Callable[[], dt.datetime] = utcnow) -> None:
-        self.session = session
-        self.settings = settings
-        self.clock = clock
-        self.tz = ZoneInfo(settings.timezone)
-        self.definitions = Definitions()
-        self.calendars = CalendarSource(session, settings.timezone, settings.week)
-        self.script_engine = make_script_engine(deadlines.helpers(self.calendars.current))
-        self.on_timer_armed: Callable[[dt.datetime], None] | None = None
-        self._armed: list[dt.datetime] = []
+class ProcessEngine(EngineCore):
+    """The use cases. Each public method is one transaction: lock, load, act, advance, save, project."""
 
     # --- definitions -------------------------------------------------------------------------
     def deploy(self, key: str, bundle: Bundle, actor: Actor) -> ProcessDefinition:
@@ -92,6 +52,7 @@ class ProcessEngine:
                 planned = deadlines.what_if(deployed, self.script_engine, complaint.registered_at,
                                             self.calendars.current(), self.settings.warning_fraction)
                 timers.plan_deadlines(s, complaint, planned)
+                timers.warn_provisional(s, planned["provisional_years"], self.settings.qms_department, now)
                 self._start(s, deployed, complaint.number or "", variables, actor, now)
             return appeal, complaint
 
@@ -176,96 +137,6 @@ class ProcessEngine:
             return None
         return self.definitions.get(self.session, instance.definition_id).forms.get(row.form)
 
-    # --- steps of the use cases --------------------------------------------------------------
-    @contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        s = self.session
-        self._armed.clear()
-        try:
-            yield s
-            s.commit()
-            armed, self._armed = list(self._armed), []
-            for due_at in armed:
-                if self.on_timer_armed is not None:
-                    self.on_timer_armed(due_at)
-        except (StaleDataError, OperationalError) as err:
-            s.rollback()
-            if isinstance(err, OperationalError) and "locked" not in str(err):
-                raise
-            raise ConcurrentUpdate("Someone else changed this process at the same moment; reload.") from err
-        except BaseException:
-            s.rollback()
-            raise
-
-    def _start(self, s: Session, deployed: Deployed, business_key: str, variables: dict[str, Any],
-               actor: Actor, now: dt.datetime) -> ProcessInstance:
-        workflow = BpmnWorkflow(deployed.spec, deployed.subprocess_specs, script_engine=self.script_engine)
-        workflow.task_tree.data.update(variables)
-        instance = ProcessInstance(definition_id=deployed.id, business_key=business_key,
-                                   state=dump_workflow(workflow), started_at=now, updated_at=now)
-        s.add(instance)
-        s.flush()
-        projection.record(s, instance, actor, "started", now,
-                          {"definition": deployed.key, "version": deployed.version, "variables": variables})
-        try:
-            run_step(workflow, lambda: None)
-        except StepError as err:
-            instance.status = "incident"
-            incident = open_incident(s, instance.id, business_key, err, actor, now)
-            projection.record(s, instance, actor, "incident_opened", now,
-                              {"incident": incident.id, "message": err.message})
-            return instance
-        self._save(s, instance, workflow, deployed, actor, now)
-        return instance
-
-    def _advance(self, s: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: Actor,
-                 now: dt.datetime, step: Callable[[], Any]) -> None:
-        """Run a step; on failure drop everything unsaved, open an incident and raise StepFailed."""
-        try:
-            run_step(workflow, step)
-        except StepError as err:
-            instance_id, key = instance.id, instance.business_key
-            s.rollback()
-            incident = open_incident(s, instance_id, key, err, actor, now)
-            s.commit()
-            raise StepFailed(f"The process failed at {err.element_id or 'a step'}: {err.message}",
-                             incident.id) from err
-
-    def _save(self, s: Session, instance: ProcessInstance, workflow: BpmnWorkflow, deployed: Deployed,
-              actor: Actor, now: dt.datetime) -> None:
-        data = projection.current_data(workflow)
-        instance.state = dump_workflow(workflow)
-        instance.updated_at = now
-        complaint = projection.complaint_of(s, instance)
-        if complaint is not None:
-            projection.project_complaint(s, instance, complaint, data, actor, now)
-        projection.sync_tasks(s, instance, complaint, workflow, deployed, self.settings.lane_groups, actor, now)
-        armed = timers.sync(s, instance, workflow, complaint, self.settings.qms_department, actor, now)
-        self._armed.extend(t.due_at for t in armed)
-        timers.set_task_due_dates(s, instance)
-        if workflow.is_completed() and instance.status != "completed":
-            instance.status, instance.ended_at = "completed", now
-            projection.record(s, instance, actor, "completed", now)
-
-    def _load(self, instance: ProcessInstance, deployed: Deployed) -> BpmnWorkflow:
-        workflow = load_workflow(instance.state, deployed.spec, deployed.subprocess_specs)
-        workflow.script_engine = self.script_engine
-        return workflow
-
-    def _set_assignee(self, s: Session, row: Task, user: User, actor: Actor, kind: str,
-                      reason: str | None) -> Task:
-        instance = access.lock_instance(s, row.instance_id)
-        before = row.assignee.login if row.assignee else None
-        row.assignee_id = user.id
-        complaint = s.scalar(select(Complaint).where(Complaint.number == row.business_key))
-        if complaint is not None and row.lane not in self.settings.lane_groups:
-            complaint.responsible_user_id = user.id
-        instance.updated_at = self.clock()
-        projection.record(s, instance, actor, kind, instance.updated_at,
-                          {"from": before, "to": user.login, "reason": reason}, row)
-        s.flush()
-        return row
-
     # --- timers and working time ---------------------------------------------------------------
     def fire_due_timers(self, now: dt.datetime | None = None) -> list[str]:
         """Fire every timer due before `now`; one instance per transaction. Returns the business keys
@@ -294,6 +165,28 @@ class ProcessEngine:
         self._advance(s, instance, workflow, actor, fired_at, workflow.refresh_timers)
         self._save(s, instance, workflow, deployed, actor, fired_at)
         return True
+
+    def retry_incident(self, incident_id: int, actor: Actor) -> Incident:
+        """Run the instance on from its last saved state (re-arming failed timers); on success the incident
+        is resolved, on failure it stays open and StepFailed names the new incident."""
+        with self._transaction() as s:
+            incident = s.get(Incident, incident_id)
+            if incident is None or incident.instance_id is None:
+                raise IncidentNotFound(f"No incident {incident_id} with an instance.")
+            if incident.resolved_at is not None:
+                raise Conflict(f"Incident {incident_id} is already resolved.")
+            now = self.clock()
+            instance = access.lock_instance(s, incident.instance_id)
+            deployed = self.definitions.get(s, instance.definition_id)
+            workflow = self._load(instance, deployed)
+            timers.rearm_failed(s, instance.id)
+            self._advance(s, instance, workflow, actor, now, workflow.refresh_timers)
+            incident.resolved_at, incident.resolved_by = now, actor.name
+            if instance.status == "incident":
+                instance.status = "active"
+            projection.record(s, instance, actor, "incident_resolved", now, {"incident": incident_id})
+            self._save(s, instance, workflow, deployed, actor, now)
+            return incident
 
     def pending_timer_dues(self) -> list[dt.datetime]:
         return timers.pending_dues(self.session)

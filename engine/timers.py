@@ -170,6 +170,11 @@ def mark_failed(s: Session, instance_id: int, now: dt.datetime) -> None:
         instance.status = "incident"
 
 
+def rearm_failed(s: Session, instance_id: int) -> None:
+    for timer in s.scalars(select(Timer).where(Timer.instance_id == instance_id, Timer.status == "failed")):
+        timer.status = "pending"
+
+
 def pending_dues(s: Session) -> list[dt.datetime]:
     return list(s.scalars(select(Timer.due_at).where(Timer.status == "pending").order_by(Timer.due_at)))
 
@@ -194,3 +199,14 @@ def plan_deadlines(s: Session, complaint: Complaint, planned: dict[str, Any]) ->
                        goal_at=dt.datetime.fromisoformat(planned["goal_at"])
                        if step["code"] == "1.6" and planned["goal_at"] else None))
     s.flush()
+
+
+def warn_provisional(s: Session, years: list[int], qms: str, now: dt.datetime) -> None:
+    """Tell QMS, once per year, that deadlines are computed without that year's transfer decree."""
+    for year in years:
+        key = f"calendar-provisional:{year}"
+        if s.scalar(select(Outbox.id).where(Outbox.dedupe_key == key)) is None:
+            s.add(Outbox(dedupe_key=key, kind="calendar_provisional", recipient=f"group:{qms}", created_at=now,
+                         next_attempt_at=now, subject=f"Производственный календарь на {year} год предварительный",
+                         body=f"В данных календаря нет постановления о переносе выходных на {year} год. Сроки "
+                              "считаются по праздникам из Трудового кодекса; проверьте их и внесите переносы."))

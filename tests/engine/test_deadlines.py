@@ -203,3 +203,42 @@ def test_a_failing_timer_opens_an_incident_and_the_others_still_fire(engine: Pro
     assert {t.status for t in db.session.scalars(select(Timer).where(Timer.business_key == "PROBE-T"))} == {"failed"}
     assert engine.fire_due_timers() == []
     assert db.session.scalar(select(func.count()).select_from(Incident)) == 1
+
+
+def test_retrying_an_incident_runs_the_instance_on(client: Any, auth: dict[str, str], engine: ProcessEngine,
+                                                   clock: Any) -> None:
+    failures = iter([True])
+    engine.script_engine.environment.globals["flaky_service"] = lambda: 1 / 0 if next(failures, False) else 1
+    head = ('<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions '
+            'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="defs" targetNamespace="t">')
+    engine.deploy("flaky", Bundle({"flaky.bpmn": head + """<bpmn:process id="flaky" isExecutable="true">
+      <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="wait"/>
+      <bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition>
+        <bpmn:timeDate>working_hours_after(start_at, 1)</bpmn:timeDate></bpmn:timerEventDefinition>
+      </bpmn:intermediateCatchEvent><bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="call"/>
+      <bpmn:scriptTask id="call"><bpmn:script>answer = flaky_service()</bpmn:script></bpmn:scriptTask>
+      <bpmn:sequenceFlow id="f3" sourceRef="call" targetRef="e"/><bpmn:endEvent id="e"/>
+      </bpmn:process></bpmn:definitions>"""}), Actor("owner"))
+    engine.start("flaky", "FLAKY-1", {"start_at": msk("2025-11-24T10:00").isoformat()}, Actor("test"))
+    clock.move_to(msk("2025-11-24T11:30"))
+    engine.fire_due_timers()
+    [listed] = client.get("/api/v1/incidents", headers=auth).get_json()
+    assert listed["business_key"] == "FLAKY-1" and listed["element_id"] == "call"
+    retried = client.post(f"/api/v1/incidents/{listed['id']}/retry", headers=auth)
+    assert retried.status_code == 200 and retried.get_json()["resolved_by"] == "api:test-channel"
+    db.session.expire_all()
+    instance = db.session.scalars(select(ProcessInstance).where(ProcessInstance.business_key == "FLAKY-1")).one()
+    assert instance.status == "completed"
+    assert {t.status for t in db.session.scalars(select(Timer).where(Timer.business_key == "FLAKY-1"))} == {"fired"}
+    assert client.get("/api/v1/incidents", headers=auth).get_json() == []
+    again = client.post(f"/api/v1/incidents/{listed['id']}/retry", headers=auth)
+    assert again.status_code == 409
+
+
+def test_registrations_in_a_provisional_year_warn_qms_once(engine: ProcessEngine, register: Any) -> None:
+    with time_machine.travel(msk("2029-03-01T10:00"), tick=False):
+        register()
+        register()
+    warnings = db.session.scalars(select(Outbox).where(Outbox.kind == "calendar_provisional")).all()
+    assert [(w.recipient, w.dedupe_key) for w in warnings] == [("group:СМК", "calendar-provisional:2029")]
+    assert "2029" in warnings[0].subject

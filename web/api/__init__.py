@@ -16,10 +16,10 @@ class ProblemApi(Api):
 
 
 def register(app: Flask) -> ProblemApi:
-    from web.api import appeals, calendar, complaints, tasks
+    from web.api import appeals, calendar, complaints, incidents, tasks
 
     api = ProblemApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"}}}})
-    for module in (appeals, complaints, tasks, calendar):
+    for module in (appeals, complaints, tasks, calendar, incidents):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
     return api

@@ -221,3 +221,19 @@ class OverrideOut(Schema):
     note = fields.String()
     updated_by = fields.String()
     updated_at = fields.DateTime()
+
+
+class IncidentQuery(Schema):
+    status = fields.String(load_default="open", validate=validate.OneOf(("open", "all")))
+
+
+class IncidentOut(Schema):
+    id = fields.Integer()
+    business_key = fields.String(allow_none=True)
+    opened_at = fields.DateTime()
+    kind = fields.String()
+    element_id = fields.String(allow_none=True)
+    message = fields.String()
+    actor = fields.String()
+    resolved_at = fields.DateTime(allow_none=True)
+    resolved_by = fields.String(allow_none=True)

@@ -1,0 +1,152 @@
+"""How a use case runs: the transaction, starting, advancing and saving an instance with its projections."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine import access, deadlines, projection, timers
+from engine.actor import Actor
+from engine.calendar import DEFAULT_WEEK, Period
+from engine.deadlines import CalendarSource
+from engine.definitions import Definitions, Deployed
+from engine.errors import (
+    ConcurrentUpdate,
+    StepFailed,
+)
+from engine.persistence import dump_workflow, load_workflow
+from engine.running import StepError, open_incident, run_step
+from engine.scripting import make_script_engine
+from models import Complaint, ProcessInstance, Task, User, utcnow
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    processes_dir: Path
+    complaint_process: str = "complaint"
+    qms_department: str = "СМК"
+    lane_groups: dict[str, str] = field(default_factory=lambda: {"СМК": "СМК"})
+    max_reassignments: int = 3
+    max_contact_attempts: int = 3
+    max_rounds: int = 3
+    timezone: str = "Europe/Moscow"
+    week: dict[int, tuple[Period, ...]] = field(default_factory=lambda: dict(DEFAULT_WEEK))
+    warning_fraction: float = 0.75
+
+
+class EngineCore:
+    """The mechanics every use case shares; `ProcessEngine` adds the use cases themselves."""
+
+    def __init__(self, session: Session, settings: EngineSettings,
+                 clock: Callable[[], dt.datetime] = utcnow) -> None:
+        self.session = session
+        self.settings = settings
+        self.clock = clock
+        self.tz = ZoneInfo(settings.timezone)
+        self.definitions = Definitions()
+        self.calendars = CalendarSource(session, settings.timezone, settings.week)
+        self.script_engine = make_script_engine(deadlines.helpers(self.calendars.current))
+        self.on_timer_armed: Callable[[dt.datetime], None] | None = None
+        self._armed: list[dt.datetime] = []
+
+    # --- steps of the use cases --------------------------------------------------------------
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        s = self.session
+        self._armed.clear()
+        try:
+            yield s
+            s.commit()
+            armed, self._armed = list(self._armed), []
+            for due_at in armed:
+                if self.on_timer_armed is not None:
+                    self.on_timer_armed(due_at)
+        except (StaleDataError, OperationalError) as err:
+            s.rollback()
+            if isinstance(err, OperationalError) and "locked" not in str(err):
+                raise
+            raise ConcurrentUpdate("Someone else changed this process at the same moment; reload.") from err
+        except BaseException:
+            s.rollback()
+            raise
+
+    def _start(self, s: Session, deployed: Deployed, business_key: str, variables: dict[str, Any],
+               actor: Actor, now: dt.datetime) -> ProcessInstance:
+        workflow = BpmnWorkflow(deployed.spec, deployed.subprocess_specs, script_engine=self.script_engine)
+        workflow.task_tree.data.update(variables)
+        instance = ProcessInstance(definition_id=deployed.id, business_key=business_key,
+                                   state=dump_workflow(workflow), started_at=now, updated_at=now)
+        s.add(instance)
+        s.flush()
+        projection.record(s, instance, actor, "started", now,
+                          {"definition": deployed.key, "version": deployed.version, "variables": variables})
+        try:
+            run_step(workflow, lambda: None)
+        except StepError as err:
+            instance.status = "incident"
+            incident = open_incident(s, instance.id, business_key, err, actor, now)
+            projection.record(s, instance, actor, "incident_opened", now,
+                              {"incident": incident.id, "message": err.message})
+            return instance
+        self._save(s, instance, workflow, deployed, actor, now)
+        return instance
+
+    def _advance(self, s: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: Actor,
+                 now: dt.datetime, step: Callable[[], Any]) -> None:
+        """Run a step; on failure drop everything unsaved, open an incident and raise StepFailed."""
+        try:
+            run_step(workflow, step)
+        except StepError as err:
+            instance_id, key = instance.id, instance.business_key
+            s.rollback()
+            incident = open_incident(s, instance_id, key, err, actor, now)
+            s.commit()
+            raise StepFailed(f"The process failed at {err.element_id or 'a step'}: {err.message}",
+                             incident.id) from err
+
+    def _save(self, s: Session, instance: ProcessInstance, workflow: BpmnWorkflow, deployed: Deployed,
+              actor: Actor, now: dt.datetime) -> None:
+        data = projection.current_data(workflow)
+        instance.state = dump_workflow(workflow)
+        instance.updated_at = now
+        complaint = projection.complaint_of(s, instance)
+        if complaint is not None:
+            projection.project_complaint(s, instance, complaint, data, actor, now)
+        projection.sync_tasks(s, instance, complaint, workflow, deployed, self.settings.lane_groups, actor, now)
+        armed = timers.sync(s, instance, workflow, complaint, self.settings.qms_department, actor, now)
+        self._armed.extend(t.due_at for t in armed)
+        timers.set_task_due_dates(s, instance)
+        if workflow.is_completed() and instance.status != "completed":
+            instance.status, instance.ended_at = "completed", now
+            projection.record(s, instance, actor, "completed", now)
+
+    def _load(self, instance: ProcessInstance, deployed: Deployed) -> BpmnWorkflow:
+        workflow = load_workflow(instance.state, deployed.spec, deployed.subprocess_specs)
+        workflow.script_engine = self.script_engine
+        return workflow
+
+    def _set_assignee(self, s: Session, row: Task, user: User, actor: Actor, kind: str,
+                      reason: str | None) -> Task:
+        instance = access.lock_instance(s, row.instance_id)
+        before = row.assignee.login if row.assignee else None
+        row.assignee_id = user.id
+        complaint = s.scalar(select(Complaint).where(Complaint.number == row.business_key))
+        if complaint is not None and row.lane not in self.settings.lane_groups:
+            complaint.responsible_user_id = user.id
+        instance.updated_at = self.clock()
+        projection.record(s, instance, actor, kind, instance.updated_at,
+                          {"from": before, "to": user.login, "reason": reason}, row)
+        s.flush()
+        return row
+

@@ -1,0 +1,39 @@
+"""Incidents: failures of diagrams or timers that need a person, and retrying them."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from models import Incident, db
+from web.api.schemas import IncidentOut, IncidentQuery
+from web.auth import requires
+from web.queries import engine
+
+PREFIX = "/incidents"
+blp = Blueprint("incidents", __name__, description="Incidents of process instances")
+
+
+@blp.route("")
+class Incidents(MethodView):
+    @requires("complaints:read")
+    @blp.arguments(IncidentQuery, location="query")
+    @blp.response(200, IncidentOut(many=True))
+    def get(self, query: dict[str, Any]) -> list[Incident]:
+        """Open incidents (or all with `status=all`), newest first."""
+        stmt = select(Incident).order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(500)
+        if query["status"] == "open":
+            stmt = stmt.where(Incident.resolved_at.is_(None))
+        return list(db.session.scalars(stmt))
+
+
+@blp.route("/<int:incident_id>/retry")
+class IncidentRetry(MethodView):
+    @requires("incidents:write")
+    @blp.response(200, IncidentOut)
+    def post(self, incident_id: int) -> Incident:
+        """Run the instance on from its last saved state; 500 with a new incident id if it fails again."""
+        return engine().retry_incident(incident_id, g.actor)
