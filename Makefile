@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/complaint_desk_test
 
-.PHONY: run test setup lint test-sqlite test-postgres bench clean
+.PHONY: run test setup browser lint test-sqlite test-postgres bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+MO := web/translations/en/LC_MESSAGES/messages.mo
+$(MO): web/translations/en/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile -q -d web/translations
+
+setup: $(STAMP) $(MO)
+
+# Browser tests drive Debian's Chromium; install it when missing and we may (root on Debian).
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
+	@[ -x /usr/bin/chromium ] || echo "Chromium missing: browser tests will be skipped (apt-get install -y chromium)"
 
 run: setup
 	$(APP) db upgrade
@@ -36,12 +46,14 @@ test-sqlite: setup
 test-postgres: setup
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(BIN)/pytest; else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
 
-test: lint
+test: lint browser
 	env -u TEST_DATABASE_URL $(BIN)/pytest
 	@$(MAKE) --no-print-directory test-postgres
 
 bench: setup
 	$(BIN)/python bench/lifecycle.py
+	$(BIN)/python bench/timers.py
+	$(BIN)/python bench/pages.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

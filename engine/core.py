@@ -43,6 +43,7 @@ class EngineSettings:
     timezone: str = "Europe/Moscow"
     week: dict[int, tuple[Period, ...]] = field(default_factory=lambda: dict(DEFAULT_WEEK))
     warning_fraction: float = 0.75
+    attachments_dir: Path = Path("instance/attachments")
 
 
 class EngineCore:

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -17,6 +19,7 @@ from models import (
     COMPLAINT_KINDS,
     IMPORTANCE,
     Appeal,
+    Attachment,
     Complaint,
     Contact,
     Counterparty,
@@ -25,6 +28,13 @@ from models import (
 )
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class NewFile:
+    filename: str
+    content_type: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,7 @@ class AppealInput:
     work_done: str | None = None
     previous_appeals_text: str | None = None
     project: str | None = None
+    attachments: tuple[NewFile, ...] = ()
 
 
 def check(session: Session, data: AppealInput, now: dt.datetime) -> dict[str, list[str]]:
@@ -129,8 +140,20 @@ def number(prefix: str, received_at: dt.datetime, row_id: int, tz: ZoneInfo) -> 
     return f"{prefix}{received_at.astimezone(tz):%y%m%d}{row_id:04d}"
 
 
+def _store(session: Session, appeal: Appeal, files: tuple[NewFile, ...], folder: Path, actor: Actor,
+           now: dt.datetime) -> None:
+    """Write the bytes under random names; the rows go into the same transaction as the appeal."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in files:
+        stored = secrets.token_hex(16)
+        (folder / stored).write_bytes(f.data)
+        session.add(Attachment(appeal_id=appeal.id, filename=Path(f.filename).name[:255] or "file",
+                               content_type=f.content_type[:120] or "application/octet-stream",
+                               size=len(f.data), stored_name=stored, uploaded_by=actor.name, uploaded_at=now))
+
+
 def register(session: Session, data: AppealInput, actor: Actor, now: dt.datetime,
-             tz: ZoneInfo, qms_department: str) -> tuple[Appeal, Complaint | None]:
+             tz: ZoneInfo, qms_department: str, attachments_dir: Path) -> tuple[Appeal, Complaint | None]:
     """Write the appeal (and its complaint) and flush; the caller starts the process and commits."""
     if problems := check(session, data, now):
         raise InvalidInput("The appeal has errors.", problems)
@@ -151,6 +174,7 @@ def register(session: Session, data: AppealInput, actor: Actor, now: dt.datetime
     session.add(appeal)
     session.flush()
     appeal.number = number("RP", received_at, appeal.id, tz)
+    _store(session, appeal, data.attachments, attachments_dir, actor, now)
     complaint = None
     if data.type == "complaint":
         appeal.state = "processed"

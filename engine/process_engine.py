@@ -36,7 +36,8 @@ class ProcessEngine(EngineCore):
     def register_appeal(self, data: intake.AppealInput, actor: Actor) -> tuple[Appeal, Complaint | None]:
         with self._transaction() as s:
             now = self.clock()
-            appeal, complaint = intake.register(s, data, actor, now, self.tz, self.settings.qms_department)
+            appeal, complaint = intake.register(s, data, actor, now, self.tz, self.settings.qms_department,
+                                               self.settings.attachments_dir)
             if complaint is not None:
                 variables = {
                     "complaint_number": complaint.number,
@@ -131,6 +132,15 @@ class ProcessEngine(EngineCore):
                 directory.upsert_responsible(s, spec, is_qms=spec.department_code == qms_code)
 
     # --- reads ---------------------------------------------------------------------------------
+    def task_data(self, row: Task) -> dict[str, Any]:
+        """The process variables a task sees, to prefill its form (read only)."""
+        instance = self.session.get(ProcessInstance, row.instance_id)
+        if instance is None:
+            return {}
+        workflow = self._load(instance, self.definitions.get(self.session, instance.definition_id))
+        spiff_task = workflow.get_task_from_id(UUID(row.id))
+        return dict(spiff_task.data) if spiff_task is not None else {}
+
     def form_schema(self, row: Task) -> dict[str, Any] | None:
         instance = self.session.get(ProcessInstance, row.instance_id)
         if instance is None or row.form is None:

@@ -34,6 +34,8 @@ class Department(Base):
 
 
 class User(Base):
+    """A person who signs in; Flask-Login reads the four attributes below."""
+
     __tablename__ = "user"
     id: Mapped[int] = mapped_column(primary_key=True)
     login: Mapped[str] = mapped_column(String(80), unique=True)
@@ -47,6 +49,21 @@ class User(Base):
 
     def has_role(self, role: str) -> bool:
         return role in (self.roles or []) or "admin" in (self.roles or [])
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
 
 
 class Responsible(Base):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,19 @@ from models import Base, db
 from web.app import create_app
 from web.config import TestingConfig
 from web.demo import seed_directory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _catalogs() -> None:
+    """Compile the English catalog when `make setup` has not (a plain `pytest` run)."""
+    po = Path(__file__).resolve().parents[1] / "web/translations/en/LC_MESSAGES/messages.po"
+    mo = po.with_suffix(".mo")
+    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+        from babel.messages.mofile import write_mo
+        from babel.messages.pofile import read_po
+
+        with po.open("rb") as source, mo.open("wb") as target:
+            write_mo(target, read_po(source))
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from flask_migrate import Migrate
 
 from engine import EngineSettings, ProcessEngine
 from models import db
-from web import api, cli, errors
+from web import api, cli, errors, ui
 from web.config import ROOT, Config
 
 migrate = Migrate()
@@ -22,6 +22,7 @@ def engine_settings(app: Flask) -> EngineSettings:
         qms_department=c["QMS_DEPARTMENT"], lane_groups={"СМК": c["QMS_DEPARTMENT"]},
         max_reassignments=c["MAX_REASSIGNMENTS"], max_contact_attempts=c["MAX_CONTACT_ATTEMPTS"],
         max_rounds=c["MAX_ROUNDS"], timezone=c["TIMEZONE"], warning_fraction=c["WARNING_FRACTION"],
+        attachments_dir=Path(app.instance_path) / "attachments",
         week={day: tuple((dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for a, b in periods)
               for day, periods in c["WORK_WEEK"].items()},
     )
@@ -37,5 +38,6 @@ def create_app(config: type[Config] | Config = Config) -> Flask:
     app.extensions["complaint_engine"] = ProcessEngine(db.session, engine_settings(app))
     errors.register(app)
     api.register(app)
+    ui.register(app, api.blueprints())
     cli.register(app)
     return app

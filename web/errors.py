@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, json
+from flask import Flask, Response, json, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from engine import errors as e
@@ -77,5 +77,24 @@ def http_error(err: HTTPException) -> Response:
     return problem(code, err.name, detail, **extra)
 
 
+TITLES = {403: "Доступ запрещён", 404: "Не найдено", 413: "Слишком большой запрос", 400: "Неверный запрос"}
+MESSAGES = {403: "У вашей роли нет доступа к этой странице.", 404: "Такой страницы нет.",
+            413: "Файлы слишком большие.", 400: "Запрос не удалось разобрать; обновите страницу и повторите."}
+
+
+def page_error(err: HTTPException) -> Any:
+    code = err.code or 500
+    body = render_template("error.html", code=code, title=TITLES.get(code, err.name),
+                           message=MESSAGES.get(code, err.description))
+    return body, code
+
+
+def _engine_error_anywhere(err: e.EngineError) -> Any:
+    if request.path.startswith("/api/"):
+        return engine_error(err)
+    status, title = _status_of(err)
+    return render_template("error.html", code=status, title=title, message=err.message), status
+
+
 def register(app: Flask) -> None:
-    app.register_error_handler(e.EngineError, engine_error)
+    app.register_error_handler(e.EngineError, _engine_error_anywhere)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
@@ -12,7 +12,9 @@ from web import errors
 
 class ProblemApi(Api):
     def handle_http_exception(self, error: HTTPException) -> Any:
-        return errors.http_error(error)
+        if request.path.startswith("/api/"):
+            return errors.http_error(error)
+        return errors.page_error(error)
 
 
 def register(app: Flask) -> ProblemApi:
@@ -23,3 +25,9 @@ def register(app: Flask) -> ProblemApi:
     for module in (appeals, complaints, tasks, calendar, incidents):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
     return api
+
+
+def blueprints() -> list[Any]:
+    from web.api import appeals, calendar, complaints, incidents, tasks
+
+    return [m.blp for m in (appeals, calendar, complaints, incidents, tasks)]

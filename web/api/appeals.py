@@ -13,7 +13,7 @@ from web.auth import requires
 from web.queries import engine, previous_appeals
 
 PREFIX = "/appeals"
-blp = Blueprint("appeals", __name__, description="Appeals from every intake channel")
+blp = Blueprint("api_appeals", __name__, description="Appeals from every intake channel")
 
 
 def appeal_input(body: dict[str, Any]) -> AppealInput:

@@ -15,7 +15,7 @@ from web.auth import requires
 from web.queries import engine
 
 PREFIX = "/calendar"
-blp = Blueprint("calendar", __name__, description="Working-time calendar and deadlines")
+blp = Blueprint("api_calendar", __name__, description="Working-time calendar and deadlines")
 
 
 @blp.route("/deadlines")

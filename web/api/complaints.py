@@ -12,7 +12,7 @@ from web.auth import requires
 from web.queries import complaint_view, find_complaint, history
 
 PREFIX = "/complaints"
-blp = Blueprint("complaints", __name__, description="Complaints (претензии)")
+blp = Blueprint("api_complaints", __name__, description="Complaints (претензии)")
 
 
 @blp.route("/<number>")

@@ -14,7 +14,7 @@ from web.auth import requires
 from web.queries import engine
 
 PREFIX = "/incidents"
-blp = Blueprint("incidents", __name__, description="Incidents of process instances")
+blp = Blueprint("api_incidents", __name__, description="Incidents of process instances")
 
 
 @blp.route("")

@@ -14,7 +14,7 @@ from web.auth import requires
 from web.queries import engine, task_view, tasks
 
 PREFIX = "/tasks"
-blp = Blueprint("tasks", __name__, description="Human tasks")
+blp = Blueprint("api_tasks", __name__, description="Human tasks")
 
 
 @blp.route("")

@@ -1,0 +1,73 @@
+"""What people must not lose or reach: bad input keeps what was typed; a missing role gets 403."""
+from __future__ import annotations
+
+from typing import Any
+
+from engine import ProcessEngine
+from tests.browser.conftest import shot, sign_in
+
+
+def test_bad_task_data_shows_errors_and_keeps_the_input(page: Any, live_server: str, engine: ProcessEngine,
+                                                        register: Any) -> None:
+    number = register()
+    sign_in(page, live_server, "responsible")
+    for step, fill in (("1.1", {"belongs_to_department": "true"}), ("1.2", {"client_reached": "true"})):
+        page.goto(f"{live_server}/inbox")
+        page.locator("table[data-test=inbox] tr", has_text=number).locator("[data-test=open]").click()
+        for name, value in fill.items():
+            page.check(f"input[name={name}][value={value}]")
+        if step == "1.2":
+            page.fill("textarea[name=contact_summary]", "Дозвонились")
+        page.click("[data-test=complete]")
+    page.goto(f"{live_server}/inbox")
+    page.locator("table[data-test=inbox] tr", has_text=number).locator("[data-test=open]").click()
+    page.fill("textarea[name=facts]", "Звонок от 20.11 не найден в записях")
+    page.select_option("select[name=justification]", "justified")
+    page.check("input[name=immediate][value=false]")
+    page.click("[data-test=complete]")
+    page.wait_for_selector("[data-test=form-errors]")
+    shot(page, "09-task-form-errors")
+    assert page.input_value("textarea[name=facts]") == "Звонок от 20.11 не найден в записях"
+    assert page.input_value("select[name=justification]") == "justified"
+    assert page.is_checked("input[name=immediate][value=false]")
+    assert page.inner_text("[data-error-for=correction]") == "This field is required."
+    assert page.inner_text("[data-error-for=implementation_date]") == "This field is required."
+
+
+def test_bad_registration_keeps_what_was_typed(page: Any, live_server: str, engine: ProcessEngine) -> None:
+    sign_in(page, live_server, "operator")
+    page.goto(f"{live_server}/appeals/new")
+    page.fill("input[name=counterparty_name]", "ООО Тест")
+    page.fill("input[name=inn]", "7707083894")
+    page.fill("input[name=subject]", "Тема")
+    page.fill("textarea[name=text]", "Длинный рассказ клиента, который нельзя потерять")
+    page.click("#register-form button[type=submit]")
+    page.wait_for_selector("[data-test=form-errors]")
+    shot(page, "10-registration-errors")
+    assert "check digits" in page.inner_text("[data-error-for=inn]")
+    assert page.input_value("textarea[name=text]") == "Длинный рассказ клиента, который нельзя потерять"
+    assert page.input_value("input[name=counterparty_name]") == "ООО Тест"
+
+
+def test_pages_refuse_roles_that_lack_them(page: Any, live_server: str, engine: ProcessEngine) -> None:
+    sign_in(page, live_server, "operator")
+    answer = page.goto(f"{live_server}/inbox")
+    assert answer.status == 403 and "Доступ запрещён" in page.inner_text("main")
+    shot(page, "11-forbidden")
+    sign_in(page, live_server, "executive")
+    assert page.goto(f"{live_server}/appeals/new").status == 403
+    assert page.goto(f"{live_server}/complaints").status == 200
+    page.context.clear_cookies()
+    page.goto(f"{live_server}/complaints")
+    assert "/login" in page.url
+
+
+def test_english_is_one_click_away(page: Any, live_server: str, engine: ProcessEngine) -> None:
+    sign_in(page, live_server, "qms")
+    page.goto(f"{live_server}/complaints")
+    assert page.inner_text("h1").startswith("Претензии")
+    page.click("[data-test=lang]")
+    page.wait_for_load_state()
+    assert page.inner_text("h1").startswith("Complaints")
+    assert "My tasks" in page.inner_text("header nav")
+    shot(page, "12-english")

@@ -1,0 +1,81 @@
+"""How values read on a page: Moscow time in Russian formats, labels of codes, working hours left."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
+
+LABELS: dict[str, Any] = {
+    "complaint": _l("Жалоба"), "objection": _l("Возражение"), "request": _l("Обращение/запрос"),
+    "interest": _l("Интерес"), "gratitude": _l("Благодарность"), "suggestion": _l("Предложение"),
+    "phone": _l("Телефонный звонок"), "visit": _l("Визит в офис"), "via_specialist": _l("Через специалиста"),
+    "quality_call": _l("Обзвон по качеству"), "site_1c_order": _l("Сайт 1С при заказе"),
+    "site_form": _l("Форма на сайте"), "letter": _l("Письмо"), "email": _l("Электронная почта"),
+    "1c_connect": _l("1С-Коннект"), "rate_manager": _l("Оценка менеджера"),
+    "delivery_rating": _l("Рейтинг доставки"), "social": _l("Социальные сети"),
+    "internal": _l("Внутренняя"), "external": _l("Внешняя"),
+    "high": _l("Высокая"), "normal": _l("Средняя"),
+    "justified": _l("Обоснованная"), "unjustified": _l("Необоснованная"),
+    "partly_justified": _l("Частично обоснованная"),
+    "open": _l("Открыт"), "closed": _l("Закрыт"), "done": _l("Выполнен"), "pending": _l("Ожидает"),
+    "skipped": _l("Пропущен"), "unprocessed": _l("Не обработан"), "processed": _l("Обработан"),
+    "completed": _l("Выполнена"), "cancelled": _l("Отменена"),
+    "none": _l("Без компенсации"), "price_reduction": _l("Снижение цены"), "apology": _l("Извинение"),
+    "free_product": _l("Бесплатный продукт или подарок"), "discount_coupon": _l("Купон на скидку"),
+    "guarantee": _l("Гарантия принятых мер"),
+    "started": _l("Процесс запущен"), "task_created": _l("Создана задача"), "task_completed": _l("Задача выполнена"),
+    "task_claimed": _l("Задача взята в работу"), "task_assigned": _l("Задача переназначена"),
+    "responsible_assigned": _l("Назначен ответственный"), "timer_warning": _l("Предупреждение о сроке"),
+    "timer_breach": _l("Срок нарушен"), "timer_goal": _l("Цель 5 дней пропущена"),
+    "incident_opened": _l("Инцидент"), "incident_resolved": _l("Инцидент устранён"),
+    "stage1_open": _l("Этап коррекции"), "stage2_open": _l("Этап улучшения"),
+}
+
+
+EVENTS: dict[str, Any] = {"completed": _l("Процесс завершён"), "task_completed": _l("Задача выполнена")}
+
+
+def event_label(kind: str) -> Any:
+    return EVENTS.get(kind) or label(kind)
+
+
+def label(code: Any) -> Any:
+    if code is None:
+        return "—"
+    if code is True:
+        return _l("да")
+    if code is False:
+        return _l("нет")
+    return LABELS.get(str(code), code)
+
+
+def local_time(moment: dt.datetime | None, pattern: str = "%d.%m.%Y %H:%M") -> str:
+    if moment is None:
+        return "—"
+    tz = current_app.extensions["complaint_engine"].calendars.current().tz
+    return moment.astimezone(tz).strftime(pattern)
+
+
+def hours_left(due: dt.datetime | None) -> tuple[str, bool]:
+    """Working time from now to `due`, e.g. ("2 ч 15 мин", False), or how long overdue."""
+    if due is None:
+        return "—", False
+    calendar = current_app.extensions["complaint_engine"].calendars.current()
+    now = dt.datetime.now(dt.UTC)
+    overdue = now > due
+    span = calendar.working_time_between(*(due, now) if overdue else (now, due))
+    minutes = int(span.total_seconds() // 60)
+    text = f"{minutes // 60} ч {minutes % 60:02d} мин"
+    return (f"−{text}" if overdue else text), overdue
+
+
+def register_filters(app: Flask) -> None:
+    app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["event_label"] = event_label
+    app.jinja_env.filters["label_pair"] = lambda code: (code, label(code))
+    app.jinja_env.filters["pair"] = lambda code: (code, code)
+    app.jinja_env.filters["local"] = local_time
+    app.jinja_env.filters["date_only"] = lambda m: local_time(m, "%d.%m.%Y")
+    app.jinja_env.globals["hours_left"] = hours_left
