@@ -140,16 +140,21 @@ def number(prefix: str, received_at: dt.datetime, row_id: int, tz: ZoneInfo) -> 
     return f"{prefix}{received_at.astimezone(tz):%y%m%d}{row_id:04d}"
 
 
-def _store(session: Session, appeal: Appeal, files: tuple[NewFile, ...], folder: Path, actor: Actor,
-           now: dt.datetime) -> None:
-    """Write the bytes under random names; the rows go into the same transaction as the appeal."""
+def store_files(session: Session, appeal_id: int, files: tuple[NewFile, ...], folder: Path, actor: Actor,
+                now: dt.datetime) -> list[Attachment]:
+    """Write the bytes under random names; the rows go into the caller's transaction."""
     folder.mkdir(parents=True, exist_ok=True)
+    rows = []
     for f in files:
         stored = secrets.token_hex(16)
         (folder / stored).write_bytes(f.data)
-        session.add(Attachment(appeal_id=appeal.id, filename=Path(f.filename).name[:255] or "file",
-                               content_type=f.content_type[:120] or "application/octet-stream",
-                               size=len(f.data), stored_name=stored, uploaded_by=actor.name, uploaded_at=now))
+        row = Attachment(appeal_id=appeal_id, filename=Path(f.filename).name[:255] or "file",
+                         content_type=f.content_type[:120] or "application/octet-stream",
+                         size=len(f.data), stored_name=stored, uploaded_by=actor.name, uploaded_at=now)
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    return rows
 
 
 def register(session: Session, data: AppealInput, actor: Actor, now: dt.datetime,
@@ -174,7 +179,7 @@ def register(session: Session, data: AppealInput, actor: Actor, now: dt.datetime
     session.add(appeal)
     session.flush()
     appeal.number = number("RP", received_at, appeal.id, tz)
-    _store(session, appeal, data.attachments, attachments_dir, actor, now)
+    store_files(session, appeal.id, data.attachments, attachments_dir, actor, now)
     complaint = None
     if data.type == "complaint":
         appeal.state = "processed"

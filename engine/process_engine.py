@@ -62,7 +62,10 @@ class ProcessEngine(EngineCore):
             deployed = self.definitions.latest(s, key)
             return self._start(s, deployed, business_key, variables, actor, self.clock())
 
-    def complete_task(self, task_id: str, data: dict[str, Any], actor: Actor) -> Task:
+    def complete_task(self, task_id: str, data: dict[str, Any], actor: Actor,
+                      files: dict[str, intake.NewFile] | None = None) -> Task:
+        """Complete a human task with form data; `files` (field → upload) are attached to the complaint's
+        appeal in the same transaction and referenced from the data as "attachment:ID"."""
         with self._transaction() as s:
             now = self.clock()
             row = access.open_task(s, task_id)
@@ -77,6 +80,7 @@ class ProcessEngine(EngineCore):
             if spiff_task is None or spiff_task.state != TaskState.READY:
                 raise TaskNotOpen(f"Task {task_id} is not ready in its process.")
             _name, schema = deployed.form_of(spiff_task.task_spec)
+            data = {**data, **self._attach(s, row, files or {}, actor, now)}
             forms.validate(schema or {"type": "object"}, data, lambda src, v: access.known(s, src, v))
             before = dict(spiff_task.data)
             stamps = {**before.get("step_completed_at", {}), **({row.step: now.isoformat()} if row.step else {})}
@@ -93,6 +97,18 @@ class ProcessEngine(EngineCore):
                               {"form": data, "changed": projection.changes({**before, **data}, after)}, row)
             self._save(s, instance, workflow, deployed, actor, now)
             return row
+
+    def _attach(self, s: Session, row: Task, files: dict[str, intake.NewFile], actor: Actor,
+                now: dt.datetime) -> dict[str, str]:
+        if not files:
+            return {}
+        complaint = s.scalar(select(Complaint).where(Complaint.number == row.business_key))
+        if complaint is None:
+            raise InvalidInput("Files need a complaint.", {k: ["This process has no complaint to attach to."]
+                                                          for k in files})
+        stored = intake.store_files(s, complaint.appeal_id, tuple(files.values()), self.settings.attachments_dir,
+                                    actor, now)
+        return {name: f"attachment:{a.id}" for name, a in zip(files, stored, strict=True)}
 
     def claim(self, task_id: str, actor: Actor) -> Task:
         with self._transaction() as s:

@@ -84,8 +84,10 @@ MESSAGES = {403: "У вашей роли нет доступа к этой ст�
 
 def page_error(err: HTTPException) -> Any:
     code = err.code or 500
-    body = render_template("error.html", code=code, title=TITLES.get(code, err.name),
-                           message=MESSAGES.get(code, err.description))
+    message = MESSAGES.get(code, err.description)
+    if code == 400 and "CSRF" in (err.description or ""):
+        message = "Страница устарела или открыта в другом окне: обновите её и отправьте форму ещё раз."
+    body = render_template("error.html", code=code, title=TITLES.get(code, err.name), message=message)
     return body, code
 
 

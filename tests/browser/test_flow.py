@@ -76,7 +76,10 @@ def test_complaint_from_registration_to_closed_stage_two(page: Any, live_server:
     open_task(page, base, "1.4")
     page.fill("input[name=implemented_at]", "2026-11-20T15:30")
     page.fill("textarea[name=implementation_note]", "Перезвонили, закрепили менеджера")
+    page.set_input_files("input[name=evidence]", files=[
+        {"name": "звонок.txt", "mimeType": "text/plain", "buffer": "Запись звонка 20.11".encode()}])
     submit(page)
+    assert "звонок.txt" in page.inner_text("aside")
     open_task(page, base, "1.5")
     yes(page, "solution_works")
     page.fill("textarea[name=verification_note]", "Клиент подтвердил")

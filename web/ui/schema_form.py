@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 class Field:
     name: str
     title: str
-    kind: str  # text, textarea, select, boolean, date, datetime, number, rows
+    kind: str  # text, textarea, select, boolean, date, datetime, number, file, rows
     required: bool = False
     options: list[tuple[str, str]] = field(default_factory=list)
     columns: list[Field] = field(default_factory=list)
@@ -25,6 +25,8 @@ def _kind(prop: dict[str, Any]) -> str:
         return "boolean"
     if prop.get("type") in ("number", "integer"):
         return "number"
+    if prop.get("x-widget") == "file":
+        return "file"
     if "enum" in prop or "x-source" in prop:
         return "select"
     return {"date": "date", "date-time": "datetime"}.get(prop.get("format", ""), "textarea"
@@ -102,10 +104,22 @@ def parse(schema: dict[str, Any], form: Any, tz: ZoneInfo) -> dict[str, Any]:
             if rows or f.required:
                 data[f.name] = rows
             continue
+        if f.kind == "file":
+            continue
         raw = (form.get(f.name) or "").strip()
         if raw:
             data[f.name] = _typed(f, raw, tz)
     return data
+
+
+def uploads(schema: dict[str, Any], files: Any) -> dict[str, tuple[str, str, bytes]]:
+    """(filename, content type, bytes) of each file field the person filled."""
+    out = {}
+    for f in fields_of(schema, {}):
+        upload = files.get(f.name) if f.kind == "file" else None
+        if upload is not None and upload.filename:
+            out[f.name] = (upload.filename, upload.mimetype or "application/octet-stream", upload.read())
+    return out
 
 
 def input_name(path: str) -> str:

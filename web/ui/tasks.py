@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import and_, or_, select
 from werkzeug.wrappers import Response
 
+from engine import NewFile
 from engine.errors import EngineError, InvalidInput, StepFailed
 from models import Complaint, Department, Task, User, db
 from web.ui import schema_form
@@ -80,8 +81,9 @@ def task_page(task_id: str) -> str | Response | tuple[str, int]:
     if request.method == "POST" and row.status == "open":
         values = request.form.to_dict()
         data = schema_form.parse(schema, request.form, _tz())
+        files = {k: NewFile(*v) for k, v in schema_form.uploads(schema, request.files).items()}
         try:
-            _engine().complete_task(task_id, data, actor())
+            _engine().complete_task(task_id, data, actor(), files)
         except InvalidInput as err:
             errors = {schema_form.input_name(k): v for k, v in err.fields.items()}
         except StepFailed as err:
