@@ -88,3 +88,21 @@ def test_registration_stores_attachments_and_the_card_serves_them(app: Flask, en
     assert "договор.pdf" in card
     download = reader.get(f"/attachments/{stored.id}")
     assert download.data == b"%PDF-1.4 test" and "attachment" in download.headers["Content-Disposition"]
+
+
+def test_reassigning_needs_a_reason_and_lands_in_the_assignment_history(app: Flask, engine: ProcessEngine,
+                                                                        register: Any) -> None:
+    number = register()
+    client = signed_in(app, "responsible")
+    task = db.session.scalars(select(Task)).first()
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    refused = client.post(f"/tasks/{task.id}/reassign", data={"csrf_token": token(page), "user": "qms"},
+                          follow_redirects=True)
+    assert "Укажите причину переназначения." in refused.get_data(as_text=True)
+    client.post(f"/tasks/{task.id}/reassign", data={"csrf_token": token(page), "user": "qms",
+                                                    "reason": "Клиент VIP, ведёт СМК"})
+    db.session.expire_all()
+    assert db.session.get(Task, task.id).assignee.login == "qms"
+    card = signed_in(app, "qms").get(f"/complaints/{number}").get_data(as_text=True)
+    history = card.split('data-test="assignments"')[1].split("</ul>")[0]
+    assert "responsible → qms (Клиент VIP, ведёт СМК)" in history

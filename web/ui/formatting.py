@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from flask_babel import lazy_gettext as _l
 
 LABELS: dict[str, Any] = {
@@ -51,18 +51,24 @@ def label(code: Any) -> Any:
     return LABELS.get(str(code), code)
 
 
+def _calendar() -> Any:
+    """The working calendar, looked up once per request (it asks the database for overrides)."""
+    if "work_calendar" not in g:
+        g.work_calendar = current_app.extensions["complaint_engine"].calendars.current()
+    return g.work_calendar
+
+
 def local_time(moment: dt.datetime | None, pattern: str = "%d.%m.%Y %H:%M") -> str:
     if moment is None:
         return "—"
-    tz = current_app.extensions["complaint_engine"].calendars.current().tz
-    return moment.astimezone(tz).strftime(pattern)
+    return moment.astimezone(_calendar().tz).strftime(pattern)
 
 
 def hours_left(due: dt.datetime | None) -> tuple[str, bool]:
     """Working time from now to `due`, e.g. ("2 ч 15 мин", False), or how long overdue."""
     if due is None:
         return "—", False
-    calendar = current_app.extensions["complaint_engine"].calendars.current()
+    calendar = _calendar()
     now = dt.datetime.now(dt.UTC)
     overdue = now > due
     span = calendar.working_time_between(*(due, now) if overdue else (now, due))
