@@ -25,6 +25,7 @@ from engine.errors import (
     ConcurrentUpdate,
     StepFailed,
 )
+from engine.notifications import Delivery
 from engine.persistence import dump_workflow, load_workflow
 from engine.running import StepError, open_incident, run_step
 from engine.scripting import make_script_engine
@@ -50,7 +51,8 @@ class EngineCore:
     """The mechanics every use case shares; `ProcessEngine` adds the use cases themselves."""
 
     def __init__(self, session: Session, settings: EngineSettings,
-                 clock: Callable[[], dt.datetime] = utcnow) -> None:
+                 clock: Callable[[], dt.datetime] = utcnow, delivery: Delivery | None = None) -> None:
+        self.delivery = delivery or Delivery()
         self.session = session
         self.settings = settings
         self.clock = clock

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from engine.errors import InvalidInput
-from models import ROLES, ApiClient, Department, Responsible, User, utcnow
+from models import CHANNELS, ROLES, ApiClient, Department, Responsible, User, utcnow
 
 SCOPES = (
-    "appeals:write", "complaints:read", "tasks:read", "tasks:write", "calendar:write", "incidents:write", "act_as",
+    "appeals:write", "complaints:read", "tasks:read", "tasks:write", "calendar:write", "incidents:write",
+    "templates:write", "act_as",
 )
 
 
@@ -51,9 +52,12 @@ def create_user(s: Session, login: str, full_name: str, password: str, roles: li
     return user
 
 
-def create_api_client(s: Session, name: str, scopes: list[str], user_login: str | None) -> tuple[ApiClient, str]:
+def create_api_client(s: Session, name: str, scopes: list[str], user_login: str | None,
+                      channels: list[str] | None = None) -> tuple[ApiClient, str]:
     """Create a client and return it with its token, which is shown once and stored only as a hash."""
     problems: dict[str, list[str]] = {}
+    if unknown_channels := sorted(set(channels or []) - set(CHANNELS)):
+        problems["channels"] = [f"Unknown channels {', '.join(unknown_channels)}; known: {', '.join(CHANNELS)}."]
     if unknown := sorted(set(scopes) - set(SCOPES)):
         problems["scopes"] = [f"Unknown scopes {', '.join(unknown)}; known: {', '.join(SCOPES)}."]
     if s.scalar(select(ApiClient.id).where(ApiClient.name == name)) is not None:
@@ -64,7 +68,8 @@ def create_api_client(s: Session, name: str, scopes: list[str], user_login: str 
     if problems:
         raise InvalidInput("The API client has errors.", problems)
     token = "cd_" + secrets.token_urlsafe(32)
-    client = ApiClient(name=name, token_hash=hash_token(token), scopes=scopes, user=user, created_at=utcnow())
+    client = ApiClient(name=name, token_hash=hash_token(token), scopes=scopes, channels=channels or [], user=user,
+                       created_at=utcnow())
     s.add(client)
     s.flush()
     return client, token

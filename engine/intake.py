@@ -24,6 +24,7 @@ from models import (
     Contact,
     Counterparty,
     Department,
+    IdempotencyRecord,
     Responsible,
 )
 
@@ -193,3 +194,16 @@ def register(session: Session, data: AppealInput, actor: Actor, now: dt.datetime
         session.flush()
         complaint.number = number("P", received_at, complaint.id, tz)
     return appeal, complaint
+
+
+def replay(session: Session, client_id: int, key: str, request_hash: str) -> tuple[Appeal, Complaint | None] | None:
+    """The appeal a request with this Idempotency-Key registered before, if any."""
+    record = session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.client_id == client_id,
+                                                            IdempotencyRecord.key == key))
+    if record is None:
+        return None
+    if record.request_hash != request_hash:
+        raise InvalidInput("This Idempotency-Key was used for a different request.",
+                           {"Idempotency-Key": ["Use a new key for a new appeal."]})
+    appeal = session.scalars(select(Appeal).where(Appeal.number == record.body["appeal"])).one()
+    return appeal, session.scalar(select(Complaint).where(Complaint.appeal_id == appeal.id))

@@ -7,14 +7,27 @@ from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine import access, deadlines, directory, forms, intake, projection, timers
+from engine import access, deadlines, directory, forms, intake, notifications, projection, timers
 from engine.actor import Actor
 from engine.core import EngineCore, EngineSettings
 from engine.definitions import Bundle
 from engine.errors import Conflict, IncidentNotFound, InvalidInput, StepFailed, TaskAssignedToOther, TaskNotOpen
-from models import ApiClient, Appeal, Complaint, Incident, ProcessDefinition, ProcessInstance, Task, User
+from engine.transports import DeliveryError
+from models import (
+    ApiClient,
+    Appeal,
+    Complaint,
+    IdempotencyRecord,
+    Incident,
+    Outbox,
+    ProcessDefinition,
+    ProcessInstance,
+    Task,
+    User,
+)
 
 __all__ = ["EngineSettings", "ProcessEngine"]
 
@@ -33,7 +46,26 @@ class ProcessEngine(EngineCore):
                            actor)
 
     # --- use cases ---------------------------------------------------------------------------
-    def register_appeal(self, data: intake.AppealInput, actor: Actor) -> tuple[Appeal, Complaint | None]:
+    def register_appeal(self, data: intake.AppealInput, actor: Actor,
+                        idempotency: tuple[int, str, str] | None = None) -> tuple[Appeal, Complaint | None]:
+        """Register an appeal (and open its complaint). With `idempotency` = (client id, key, request hash)
+        a retry of the same request returns the appeal registered the first time."""
+        if idempotency is not None:
+            earlier = intake.replay(self.session, *idempotency)
+            if earlier is not None:
+                return earlier
+        try:
+            return self._register(data, actor, idempotency)
+        except IntegrityError:
+            if idempotency is None:
+                raise
+            earlier = intake.replay(self.session, *idempotency)
+            if earlier is None:
+                raise
+            return earlier
+
+    def _register(self, data: intake.AppealInput, actor: Actor,
+                  idempotency: tuple[int, str, str] | None) -> tuple[Appeal, Complaint | None]:
         with self._transaction() as s:
             now = self.clock()
             appeal, complaint = intake.register(s, data, actor, now, self.tz, self.settings.qms_department,
@@ -55,7 +87,42 @@ class ProcessEngine(EngineCore):
                 timers.plan_deadlines(s, complaint, planned)
                 timers.warn_provisional(s, planned["provisional_years"], self.settings.qms_department, now)
                 self._start(s, deployed, complaint.number or "", variables, actor, now)
+                if data.contact_email:
+                    answer_by = next((st["due_at"] for st in planned["steps"] if st["code"] == "1.3"), None)
+                    notifications.enqueue(s, "ack_client", f"email:{data.contact_email}", f"ack:{appeal.number}", {
+                        "number": appeal.number, "complaint_number": complaint.number,
+                        "answer_by": self._local_date(answer_by)}, now, complaint.number)
+            if idempotency is not None:
+                s.add(IdempotencyRecord(client_id=idempotency[0], key=idempotency[1], request_hash=idempotency[2],
+                                        status=201, body={"appeal": appeal.number}, created_at=now))
             return appeal, complaint
+
+    def _local_date(self, iso: str | None) -> str:
+        if not iso:
+            return "—"
+        return dt.datetime.fromisoformat(iso).astimezone(self.tz).strftime("%d.%m.%Y")
+
+    def deliver_outbox(self, now: dt.datetime | None = None) -> dict[str, int]:
+        """Send what is due in the outbox; returns how many were sent, retried and failed."""
+        now = now or self.clock()
+        with self._transaction() as s:
+            batch = [row.id for row in notifications.claim_batch(s, now)]
+        counts = {"sent": 0, "retry": 0, "failed": 0}
+        for row_id in batch:
+            with self._transaction() as s:
+                row = s.get(Outbox, row_id)
+                error = None
+                try:
+                    notifications.send(s, row, self.delivery)
+                except DeliveryError as err:
+                    error = err
+                notifications.settle(row, error, self.clock())
+                counts["sent" if row.status == "sent" else "retry" if row.status == "pending" else "failed"] += 1
+        return counts
+
+    def set_template(self, kind: str, subject: str, body: str, actor: Actor) -> None:
+        with self._transaction() as s:
+            notifications.set_template(s, kind, subject, body, actor.name, self.clock())
 
     def start(self, key: str, business_key: str, variables: dict[str, Any], actor: Actor) -> ProcessInstance:
         with self._transaction() as s:
@@ -134,9 +201,10 @@ class ProcessEngine(EngineCore):
         with self._transaction() as s:
             return directory.create_user(s, login, full_name, password, roles, departments, email)
 
-    def create_api_client(self, name: str, scopes: list[str], user_login: str | None) -> tuple[ApiClient, str]:
+    def create_api_client(self, name: str, scopes: list[str], user_login: str | None,
+                          channels: list[str] | None = None) -> tuple[ApiClient, str]:
         with self._transaction() as s:
-            return directory.create_api_client(s, name, scopes, user_login)
+            return directory.create_api_client(s, name, scopes, user_login, channels)
 
     def revoke_api_client(self, name: str) -> ApiClient:
         with self._transaction() as s:

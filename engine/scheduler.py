@@ -17,17 +17,19 @@ WAKE_AFTER_DUE = dt.timedelta(milliseconds=50)
 
 class TimerScheduler:
     def __init__(self, tick: Callable[[], object], pending: Callable[[], list[dt.datetime]],
-                 poll_seconds: float = 5.0) -> None:
+                 poll_seconds: float = 5.0,
+                 periodic: dict[str, tuple[Callable[[], object], float]] | None = None) -> None:
         self._tick, self._pending, self._poll = tick, pending, poll_seconds
+        self._periodic = periodic or {}
         self._scheduler = BackgroundScheduler(timezone=dt.UTC, job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
 
-    def _run(self) -> None:
+    def _run(self, job: Callable[[], object] | None = None) -> None:
         try:
-            self._tick()
+            (job or self._tick)()
         except Exception:
             # The poll must survive any single failure; the next run tries again.
-            log.exception("timer tick failed")
+            log.exception("scheduled job failed")
 
     def arm(self, due_at: dt.datetime) -> None:
         """Wake exactly when a timer falls due (a moment after: the engine compares strictly)."""
@@ -39,6 +41,9 @@ class TimerScheduler:
         """Re-arm every pending timer and fire at once whatever fell due while nothing was running."""
         self._scheduler.add_job(self._run, "interval", seconds=self._poll, id="poll",
                                 next_run_time=dt.datetime.now(dt.UTC), replace_existing=True)
+        for name, (job, seconds) in self._periodic.items():
+            self._scheduler.add_job(self._run, "interval", args=[job], seconds=seconds, id=name,
+                                    next_run_time=dt.datetime.now(dt.UTC), replace_existing=True)
         for due_at in self._pending():
             self.arm(due_at)
         self._scheduler.start()

@@ -11,10 +11,11 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import notifications
 from engine.actor import Actor
 from engine.calendar import WorkCalendar
 from engine.projection import record
-from models import Complaint, Deadline, Outbox, ProcessInstance, Task, Timer
+from models import Complaint, Deadline, ProcessInstance, Task, Timer
 
 STATE = {TaskState.WAITING: "pending", TaskState.READY: "pending", TaskState.COMPLETED: "fired"}
 
@@ -109,18 +110,11 @@ def _recipients(complaint: Complaint, kind: str, qms: str) -> list[str]:
     return list(dict.fromkeys([owner, f"head:{department}", f"group:{qms}"]))
 
 
-SUBJECTS = {
-    "warning": "Скоро срок шага {step} по претензии {key}",
-    "breach": "Просрочен шаг {step} по претензии {key}",
-    "goal": "Претензия {key} не закрыта за 5 рабочих дней (цель)",
-}
-
-
 def _fire(s: Session, instance: ProcessInstance, timer: Timer, complaint: Complaint | None, qms: str,
           actor: Actor, now: dt.datetime) -> None:
     record(s, instance, actor, f"timer_{timer.kind or 'fired'}", now,
            {"timer": timer.bpmn_id, "step": timer.step, "due_at": timer.due_at.isoformat()})
-    if complaint is None or timer.kind not in SUBJECTS or not timer.step:
+    if complaint is None or timer.kind not in ("warning", "breach", "goal") or not timer.step:
         return
     deadline = _deadline(s, timer.business_key, timer.step)
     if deadline is not None:
@@ -132,14 +126,11 @@ def _fire(s: Session, instance: ProcessInstance, timer: Timer, complaint: Compla
             deadline.goal_missed_at = now
     open_task = s.scalar(select(Task).where(Task.business_key == timer.business_key, Task.step == timer.step,
                                             Task.status == "open"))
-    subject = SUBJECTS[timer.kind].format(step=timer.step, key=timer.business_key)
-    body = (f"{subject}.\nСрок: {timer.due_at.isoformat()}.\n"
-            f"Открытая задача: {open_task.name if open_task else '—'}.\n"
-            "Задача остаётся открытой: работу нужно завершить.")
+    context = {"number": timer.business_key, "step": timer.step, "due_at": timer.due_at.isoformat(),
+               "task": open_task.name if open_task else "—"}
     for recipient in _recipients(complaint, timer.kind, qms):
-        s.add(Outbox(dedupe_key=f"{timer.id}:{recipient}", kind=f"deadline_{timer.kind}", recipient=recipient,
-                     business_key=timer.business_key, subject=subject, body=body, created_at=now,
-                     next_attempt_at=now))
+        notifications.enqueue(s, f"deadline_{timer.kind}", recipient, f"{timer.id}:{recipient}", context, now,
+                              timer.business_key)
 
 
 def set_task_due_dates(s: Session, instance: ProcessInstance) -> None:
@@ -204,9 +195,5 @@ def plan_deadlines(s: Session, complaint: Complaint, planned: dict[str, Any]) ->
 def warn_provisional(s: Session, years: list[int], qms: str, now: dt.datetime) -> None:
     """Tell QMS, once per year, that deadlines are computed without that year's transfer decree."""
     for year in years:
-        key = f"calendar-provisional:{year}"
-        if s.scalar(select(Outbox.id).where(Outbox.dedupe_key == key)) is None:
-            s.add(Outbox(dedupe_key=key, kind="calendar_provisional", recipient=f"group:{qms}", created_at=now,
-                         next_attempt_at=now, subject=f"Производственный календарь на {year} год предварительный",
-                         body=f"В данных календаря нет постановления о переносе выходных на {year} год. Сроки "
-                              "считаются по праздникам из Трудового кодекса; проверьте их и внесите переносы."))
+        notifications.enqueue(s, "calendar_provisional", f"group:{qms}", f"calendar-provisional:{year}",
+                              {"year": year}, now)

@@ -17,6 +17,7 @@ from models.complaints import (
 )
 from models.deadlines import AuditLog, CalendarOverride, Deadline, Outbox, Timer
 from models.directory import ROLES, ApiClient, Department, Responsible, User
+from models.intake import Consent, IdempotencyRecord, IngestedMessage, NotificationTemplate, Review
 from models.process import Incident, InstanceEvent, ProcessDefinition, ProcessInstance, Task
 
 __all__ = [
@@ -34,18 +35,23 @@ __all__ = [
     "Base",
     "CalendarOverride",
     "Complaint",
+    "Consent",
     "Contact",
     "CorrectiveAction",
     "Counterparty",
     "Deadline",
     "Department",
+    "IdempotencyRecord",
     "Incident",
+    "IngestedMessage",
     "InstanceEvent",
     "Nonconformity",
+    "NotificationTemplate",
     "Outbox",
     "ProcessDefinition",
     "ProcessInstance",
     "Responsible",
+    "Review",
     "Task",
     "Timer",
     "User",

@@ -41,6 +41,7 @@ class User(Base):
     login: Mapped[str] = mapped_column(String(80), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(200))
+    telegram_chat_id: Mapped[str | None] = mapped_column(String(60))
     password_hash: Mapped[str] = mapped_column(String(300))
     roles: Mapped[list[Any]] = mapped_column(default=list)
     active: Mapped[bool] = mapped_column(default=True)
@@ -92,6 +93,7 @@ class ApiClient(Base):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     scopes: Mapped[list[Any]] = mapped_column(default=list)
+    channels: Mapped[list[Any]] = mapped_column(default=list)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None]
@@ -99,3 +101,6 @@ class ApiClient(Base):
 
     def allows(self, scope: str) -> bool:
         return not self.scopes or scope in self.scopes
+
+    def allows_channel(self, channel: str) -> bool:
+        return not self.channels or channel in self.channels

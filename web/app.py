@@ -8,6 +8,8 @@ from flask import Flask
 from flask_migrate import Migrate
 
 from engine import EngineSettings, ProcessEngine
+from engine.notifications import Delivery
+from engine.transports import SmtpTransport, TelegramTransport
 from models import db
 from web import api, cli, errors, ui
 from web.config import ROOT, Config
@@ -28,6 +30,17 @@ def engine_settings(app: Flask) -> EngineSettings:
     )
 
 
+def delivery(app: Flask) -> Delivery:
+    c = app.config
+    return Delivery(
+        smtp=SmtpTransport(c["SMTP_HOST"], c["SMTP_PORT"], c["SMTP_SENDER"], c["SMTP_USERNAME"], c["SMTP_PASSWORD"],
+                           c["SMTP_STARTTLS"]) if c["SMTP_HOST"] else None,
+        telegram=TelegramTransport(c["TELEGRAM_BASE_URL"], c["TELEGRAM_TOKEN"]) if c["TELEGRAM_TOKEN"] else None,
+        group_emails={c["QMS_DEPARTMENT"]: c["QMS_EMAIL"], "ceo": c["CEO_EMAIL"],
+                      "commerce": c["COMMERCIAL_DIRECTOR_EMAIL"]},
+    )
+
+
 def create_app(config: type[Config] | Config = Config) -> Flask:
     app = Flask(__name__, instance_path=str(Config.INSTANCE_PATH))
     app.config.from_object(config)
@@ -35,7 +48,7 @@ def create_app(config: type[Config] | Config = Config) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
-    app.extensions["complaint_engine"] = ProcessEngine(db.session, engine_settings(app))
+    app.extensions["complaint_engine"] = ProcessEngine(db.session, engine_settings(app), delivery=delivery(app))
     errors.register(app)
     api.register(app)
     ui.register(app, api.blueprints())

@@ -57,10 +57,12 @@ def register(app: Flask) -> None:
     @click.argument("name")
     @click.option("--scope", "scopes", multiple=True, help="Limit the client; none given = every scope")
     @click.option("--user", "user_login", help="The user this client acts for")
-    def create_api_client(name: str, scopes: tuple[str, ...], user_login: str | None) -> None:
+    @click.option("--channel", "channels", multiple=True, help="Limit the intake channels; none given = all")
+    def create_api_client(name: str, scopes: tuple[str, ...], user_login: str | None,
+                          channels: tuple[str, ...]) -> None:
         """Create an API client and print its token once (only its hash is stored)."""
         try:
-            client, token = engine().create_api_client(name, list(scopes), user_login)
+            client, token = engine().create_api_client(name, list(scopes), user_login, list(channels))
         except InvalidInput as err:
             _fail(err)
         click.echo(f"API client {client.name}; scopes: {', '.join(client.scopes) or 'all'}")

@@ -26,6 +26,28 @@ class Config:
     MAX_ROUNDS = 3
     WARNING_FRACTION = float(os.environ.get("WARNING_FRACTION", "0.75"))
     SCHEDULER_POLL_SECONDS = float(os.environ.get("SCHEDULER_POLL_SECONDS", "5"))
+    # Notifications: SMTP and the Telegram Bot API; group addresses that recipients like group:СМК name.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_SENDER = os.environ.get("SMTP_SENDER", "complaints@localhost")
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME") or None
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
+    SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "") == "1"
+    TELEGRAM_BASE_URL = os.environ.get("TELEGRAM_BASE_URL", "https://api.telegram.org")
+    TELEGRAM_TOKEN = os.environ.get("TELEGRAM_TOKEN", "")
+    QMS_EMAIL = os.environ.get("QMS_EMAIL", "smk@localhost")
+    CEO_EMAIL = os.environ.get("CEO_EMAIL", "ceo@localhost")
+    COMMERCIAL_DIRECTOR_EMAIL = os.environ.get("COMMERCIAL_DIRECTOR_EMAIL", "commerce@localhost")
+    SITE_COMPLAINT_RECIPIENTS = os.environ.get("SITE_COMPLAINT_RECIPIENTS", "group:ceo,group:СМК").split(",")
+    OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS", "15"))
+    # Public forms.
+    CONSENT_VERSION = os.environ.get("CONSENT_VERSION", "2026-11-01")
+    FEEDBACK_RATE_LIMIT = int(os.environ.get("FEEDBACK_RATE_LIMIT", "5"))  # per address per 10 minutes
+    LOW_RATING_THRESHOLD = int(os.environ.get("LOW_RATING_THRESHOLD", "3"))
+    DELIVERY_DEPARTMENT = os.environ.get("DELIVERY_DEPARTMENT", "ОПР")
+    MAX_FILE_BYTES = int(os.environ.get("MAX_FILE_BYTES", str(5 * 1024 * 1024)))
+    ALLOWED_FILE_TYPES = (".pdf", ".jpg", ".jpeg", ".png", ".gif", ".txt", ".doc", ".docx", ".xls", ".xlsx", ".odt",
+                          ".ods", ".zip", ".eml", ".msg", ".csv", ".rtf")
     # Working periods per weekday (0 = Monday), local time of TIMEZONE; several periods a day allowed.
     WORK_WEEK = {day: [("09:00", "18:00")] for day in range(5)}
     API_TITLE = "Complaint desk API"

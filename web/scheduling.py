@@ -20,6 +20,13 @@ def build_scheduler(app: Flask) -> TimerScheduler:
         with app.app_context():
             return engine.pending_timer_dues()
 
-    scheduler = TimerScheduler(tick, pending, app.config["SCHEDULER_POLL_SECONDS"])
+    deliver_lock = threading.Lock()
+
+    def deliver() -> dict:
+        with deliver_lock, app.app_context():
+            return engine.deliver_outbox()
+
+    scheduler = TimerScheduler(tick, pending, app.config["SCHEDULER_POLL_SECONDS"],
+                               {"outbox": (deliver, app.config["OUTBOX_POLL_SECONDS"])})
     engine.on_timer_armed = scheduler.arm
     return scheduler

@@ -1,0 +1,156 @@
+"""Notifications: templates QMS edits, rows in the outbox, and delivering them exactly once or saying why not."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import InvalidInput
+from engine.transports import DeliveryError, SmtpTransport, TelegramTransport
+from models import Department, NotificationTemplate, Outbox, Responsible, User
+
+DEFAULTS: dict[str, tuple[str, str]] = {
+    "ack_client": (
+        "Ваше обращение {{ number }} зарегистрировано",
+        "Благодарим Вас за обращение. Ваш запрос зарегистрирован под номером {{ complaint_number or number }} "
+        "и передан в службу менеджмента качества компании. Ответ будет подготовлен и предоставлен Вам в течение "
+        "трёх рабочих дней, не считая день получения обращения, — до {{ answer_by }}."),
+    "deadline_warning": ("Скоро срок шага {{ step }} по претензии {{ number }}",
+                         "Срок шага {{ step }}: {{ due_at }}.\nОткрытая задача: {{ task }}."),
+    "deadline_breach": ("Просрочен шаг {{ step }} по претензии {{ number }}",
+                        "Срок шага {{ step }} истёк {{ due_at }}.\nОткрытая задача: {{ task }}.\n"
+                        "Задача остаётся открытой: работу нужно завершить."),
+    "deadline_goal": ("Претензия {{ number }} не закрыта за 5 рабочих дней (цель)",
+                      "Цель — закрыть этап коррекции к {{ due_at }}. Открытая задача: {{ task }}."),
+    "site_complaint": ("Жалоба с сайта {{ number }}",
+                       "Поступила жалоба через форму на сайте.\nНомер: {{ number }} (претензия {{ complaint_number }})"
+                       "\nОт: {{ author }} {{ contact }}\nОрганизация: {{ organisation }}\n\n{{ text }}"),
+    "low_rating": ("Низкая оценка {{ rating }} из 5: {{ subject }}",
+                   "{{ subject }}\nОценка: {{ rating }} из 5\nКомментарий: {{ comment }}\nОбращение: {{ number }}"),
+    "calendar_provisional": ("Производственный календарь на {{ year }} год предварительный",
+                             "В данных календаря нет постановления о переносе выходных на {{ year }} год. Сроки "
+                             "считаются по праздникам из Трудового кодекса; проверьте их и внесите переносы."),
+}
+_JINJA = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
+MAX_ATTEMPTS = 6
+STUCK_AFTER = dt.timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where notifications go: transports, and the addresses of the groups recipients name."""
+
+    smtp: SmtpTransport | None = None
+    telegram: TelegramTransport | None = None
+    group_emails: dict[str, str] = field(default_factory=dict)  # e.g. {"СМК": "smk@…", "ceo": "ceo@…"}
+    message_domain: str = "complaint-desk.local"
+
+
+def template(s: Session, kind: str) -> tuple[str, str]:
+    row = s.scalar(select(NotificationTemplate).where(NotificationTemplate.kind == kind))
+    return (row.subject, row.body) if row is not None else DEFAULTS[kind]
+
+
+def render(s: Session, kind: str, context: dict[str, Any]) -> tuple[str, str]:
+    subject, body = template(s, kind)
+    try:
+        return _JINJA.from_string(subject).render(context).strip(), _JINJA.from_string(body).render(context)
+    except TemplateError as err:
+        return f"[{kind}] {context.get('number', '')}", f"Шаблон {kind} не сработал ({err}); данные: {context}"
+
+
+def enqueue(s: Session, kind: str, recipient: str, dedupe_key: str, context: dict[str, Any], now: dt.datetime,
+            business_key: str | None = None) -> Outbox | None:
+    """Add a notification once: a second call with the same dedupe key adds nothing."""
+    if s.scalar(select(Outbox.id).where(Outbox.dedupe_key == dedupe_key)) is not None:
+        return None
+    subject, body = render(s, kind, context)
+    row = Outbox(dedupe_key=dedupe_key, kind=kind, recipient=recipient, business_key=business_key,
+                 subject=subject, body=body, created_at=now, next_attempt_at=now)
+    s.add(row)
+    return row
+
+
+def set_template(s: Session, kind: str, subject: str, body: str, actor: str, now: dt.datetime) -> NotificationTemplate:
+    if kind not in DEFAULTS:
+        raise InvalidInput("Unknown notification.", {"kind": ["Known: " + ", ".join(DEFAULTS) + "."]})
+    problems = {}
+    for name, text in (("subject", subject), ("body", body)):
+        try:
+            _JINJA.parse(text)
+        except TemplateError as err:
+            problems[name] = [f"Template error: {err}"]
+    if problems:
+        raise InvalidInput("The template has errors.", problems)
+    row = s.scalar(select(NotificationTemplate).where(NotificationTemplate.kind == kind))
+    if row is None:
+        row = NotificationTemplate(kind=kind)
+        s.add(row)
+    row.subject, row.body, row.updated_by, row.updated_at = subject, body, actor, now
+    return row
+
+
+def _address(s: Session, recipient: str, delivery: Delivery) -> tuple[str, str]:
+    """(channel, address) for a recipient like user:LOGIN, head:DEPT, group:СМК, email:…, telegram:…"""
+    scheme, _, rest = recipient.partition(":")
+    if scheme in ("email", "telegram"):
+        return scheme, rest
+    if scheme == "group":
+        if rest in delivery.group_emails:
+            return "email", delivery.group_emails[rest]
+        raise DeliveryError(f"no e-mail address configured for group {rest}", permanent=True)
+    user: User | None = None
+    if scheme == "user":
+        user = s.scalar(select(User).where(User.login == rest))
+    elif scheme == "head":
+        department = s.scalar(select(Department).where(Department.code == rest))
+        user = s.get(User, department.head_user_id) if department and department.head_user_id else None
+        if user is None and f"head:{rest}" in delivery.group_emails:
+            return "email", delivery.group_emails[f"head:{rest}"]
+    elif scheme == "responsible":
+        responsible = s.get(Responsible, int(rest)) if rest.isdigit() else None
+        user = responsible.user if responsible else None
+    if user is None:
+        raise DeliveryError(f"no user behind {recipient}", permanent=True)
+    if user.telegram_chat_id and delivery.telegram is not None:
+        return "telegram", user.telegram_chat_id
+    if user.email:
+        return "email", user.email
+    raise DeliveryError(f"{user.login} has neither an e-mail nor a Telegram chat", permanent=True)
+
+
+def claim_batch(s: Session, now: dt.datetime, limit: int = 50) -> list[Outbox]:
+    """Rows due for sending, marked `sending` so no other sender takes them (SKIP LOCKED on PostgreSQL)."""
+    stuck_rows = select(Outbox).where(Outbox.status == "sending", Outbox.next_attempt_at < now - STUCK_AFTER)
+    for stuck in s.scalars(stuck_rows):
+        stuck.status = "failed"
+        stuck.last_error = "outcome unknown: the sender stopped while sending; check and resend by hand"
+    rows = list(s.scalars(select(Outbox).where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
+                          .order_by(Outbox.id).limit(limit).with_for_update(skip_locked=True)))
+    for row in rows:
+        row.status, row.attempts, row.next_attempt_at = "sending", row.attempts + 1, now
+    return rows
+
+
+def send(s: Session, row: Outbox, delivery: Delivery) -> None:
+    """Send one claimed row; raises DeliveryError."""
+    channel, address = _address(s, row.recipient, delivery)
+    transport = delivery.smtp if channel == "email" else delivery.telegram
+    if transport is None:
+        raise DeliveryError(f"no {channel} transport configured", permanent=True)
+    transport.send(address, row.subject, row.body, f"<outbox-{row.id}@{delivery.message_domain}>")
+
+
+def settle(row: Outbox, error: DeliveryError | None, now: dt.datetime) -> None:
+    if error is None:
+        row.status, row.sent_at, row.last_error = "sent", now, None
+    elif error.permanent or row.attempts >= MAX_ATTEMPTS:
+        row.status, row.last_error = "failed", str(error)[:2000]
+    else:
+        row.status, row.last_error = "pending", str(error)[:2000]
+        row.next_attempt_at = now + min(dt.timedelta(seconds=30 * 2 ** (row.attempts - 1)), dt.timedelta(hours=1))
