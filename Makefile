@@ -20,7 +20,12 @@ MO := web/translations/en/LC_MESSAGES/messages.mo
 $(MO): web/translations/en/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel compile -q -d web/translations
 
-setup: $(STAMP) $(MO)
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+setup: $(STAMP) $(MO) $(NODE_STAMP)
 
 # Browser tests drive Debian's Chromium; install it when missing and we may (root on Debian).
 browser:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import access, deadlines, projection, timers
+from engine import access, deadlines, intake, notifications, projection, timers
 from engine.actor import Actor
 from engine.calendar import DEFAULT_WEEK, Period
 from engine.deadlines import CalendarSource
@@ -27,9 +27,14 @@ from engine.errors import (
 )
 from engine.notifications import Delivery
 from engine.persistence import dump_workflow, load_workflow
+from engine.public import PublicRules
 from engine.running import StepError, open_incident, run_step
 from engine.scripting import make_script_engine
-from models import Complaint, ProcessInstance, Task, User, utcnow
+from models import Appeal, Complaint, ProcessInstance, Task, User, utcnow
+
+
+def answer_date(planned: dict[str, Any]) -> str | None:
+    return next((step["due_at"] for step in planned["steps"] if step["code"] == "1.3"), None)
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ class EngineSettings:
     week: dict[int, tuple[Period, ...]] = field(default_factory=lambda: dict(DEFAULT_WEEK))
     warning_fraction: float = 0.75
     attachments_dir: Path = Path("instance/attachments")
+    public: PublicRules = field(default_factory=PublicRules)
 
 
 class EngineCore:
@@ -153,3 +159,42 @@ class EngineCore:
         s.flush()
         return row
 
+    def _register_in(self, s: Session, data: intake.AppealInput, actor: Actor,
+                     now: dt.datetime) -> tuple[Appeal, Complaint | None]:
+        """Register inside the caller's transaction: the appeal, its complaint, deadlines, process, ack."""
+        appeal, complaint = intake.register(s, data, actor, now, self.tz, self.settings.qms_department,
+                                           self.settings.attachments_dir)
+        if complaint is not None:
+            variables = {
+                "complaint_number": complaint.number,
+                "department": complaint.department.code if complaint.department else None,
+                "received_at": complaint.registered_at.isoformat(),
+                "importance": complaint.importance, "kind": complaint.kind,
+                "max_reassignments": self.settings.max_reassignments,
+                "max_contact_attempts": self.settings.max_contact_attempts,
+                "max_rounds": self.settings.max_rounds,
+                "warning_fraction": self.settings.warning_fraction,
+            }
+            deployed = self.definitions.latest(s, self.settings.complaint_process)
+            planned = deadlines.what_if(deployed, self.script_engine, complaint.registered_at,
+                                        self.calendars.current(), self.settings.warning_fraction)
+            timers.plan_deadlines(s, complaint, planned)
+            timers.warn_provisional(s, planned["provisional_years"], self.settings.qms_department, now)
+            self._start(s, deployed, complaint.number or "", variables, actor, now)
+            if data.contact_email:
+                notifications.enqueue(s, "ack_client", f"email:{data.contact_email}", f"ack:{appeal.number}", {
+                    "number": appeal.number, "complaint_number": complaint.number,
+                    "answer_by": self._local_date(answer_date(planned))}, now, complaint.number)
+        return appeal, complaint
+
+    def _answer_by(self, s: Session, received_at: dt.datetime) -> str:
+        """The date promised to the client: the end of step 1.3 ("within three working days")."""
+        deployed = self.definitions.latest(s, self.settings.complaint_process)
+        planned = deadlines.what_if(deployed, self.script_engine, received_at, self.calendars.current(),
+                                    self.settings.warning_fraction)
+        return self._local_date(answer_date(planned))
+
+    def _local_date(self, iso: str | None) -> str:
+        if not iso:
+            return "—"
+        return dt.datetime.fromisoformat(iso).astimezone(self.tz).strftime("%d.%m.%Y")

@@ -76,3 +76,7 @@ class StepFailed(EngineError):
 
 class NotAllowed(EngineError):
     """The actor may not do this (a role or department rule)."""
+
+
+class RateLimited(EngineError):
+    """Too many submissions from one address in a short time."""

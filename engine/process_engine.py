@@ -10,18 +10,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine import access, deadlines, directory, forms, intake, notifications, projection, timers
+from engine import access, directory, forms, intake, notifications, projection, timers
 from engine.actor import Actor
-from engine.core import EngineCore, EngineSettings
+from engine.core import EngineSettings
 from engine.definitions import Bundle
-from engine.errors import Conflict, IncidentNotFound, InvalidInput, StepFailed, TaskAssignedToOther, TaskNotOpen
+from engine.errors import InvalidInput, TaskAssignedToOther, TaskNotOpen
+from engine.public_use_cases import PublicUseCases
+from engine.time_use_cases import TimeUseCases
 from engine.transports import DeliveryError
 from models import (
     ApiClient,
     Appeal,
     Complaint,
     IdempotencyRecord,
-    Incident,
     Outbox,
     ProcessDefinition,
     ProcessInstance,
@@ -32,7 +33,7 @@ from models import (
 __all__ = ["EngineSettings", "ProcessEngine"]
 
 
-class ProcessEngine(EngineCore):
+class ProcessEngine(TimeUseCases, PublicUseCases):
     """The use cases. Each public method is one transaction: lock, load, act, advance, save, project."""
 
     # --- definitions -------------------------------------------------------------------------
@@ -68,39 +69,11 @@ class ProcessEngine(EngineCore):
                   idempotency: tuple[int, str, str] | None) -> tuple[Appeal, Complaint | None]:
         with self._transaction() as s:
             now = self.clock()
-            appeal, complaint = intake.register(s, data, actor, now, self.tz, self.settings.qms_department,
-                                               self.settings.attachments_dir)
-            if complaint is not None:
-                variables = {
-                    "complaint_number": complaint.number,
-                    "department": complaint.department.code if complaint.department else None,
-                    "received_at": complaint.registered_at.isoformat(),
-                    "importance": complaint.importance, "kind": complaint.kind,
-                    "max_reassignments": self.settings.max_reassignments,
-                    "max_contact_attempts": self.settings.max_contact_attempts,
-                    "max_rounds": self.settings.max_rounds,
-                    "warning_fraction": self.settings.warning_fraction,
-                }
-                deployed = self.definitions.latest(s, self.settings.complaint_process)
-                planned = deadlines.what_if(deployed, self.script_engine, complaint.registered_at,
-                                            self.calendars.current(), self.settings.warning_fraction)
-                timers.plan_deadlines(s, complaint, planned)
-                timers.warn_provisional(s, planned["provisional_years"], self.settings.qms_department, now)
-                self._start(s, deployed, complaint.number or "", variables, actor, now)
-                if data.contact_email:
-                    answer_by = next((st["due_at"] for st in planned["steps"] if st["code"] == "1.3"), None)
-                    notifications.enqueue(s, "ack_client", f"email:{data.contact_email}", f"ack:{appeal.number}", {
-                        "number": appeal.number, "complaint_number": complaint.number,
-                        "answer_by": self._local_date(answer_by)}, now, complaint.number)
+            appeal, complaint = self._register_in(s, data, actor, now)
             if idempotency is not None:
                 s.add(IdempotencyRecord(client_id=idempotency[0], key=idempotency[1], request_hash=idempotency[2],
                                         status=201, body={"appeal": appeal.number}, created_at=now))
             return appeal, complaint
-
-    def _local_date(self, iso: str | None) -> str:
-        if not iso:
-            return "—"
-        return dt.datetime.fromisoformat(iso).astimezone(self.tz).strftime("%d.%m.%Y")
 
     def deliver_outbox(self, now: dt.datetime | None = None) -> dict[str, int]:
         """Send what is due in the outbox; returns how many were sent, retried and failed."""
@@ -230,72 +203,3 @@ class ProcessEngine(EngineCore):
         if instance is None or row.form is None:
             return None
         return self.definitions.get(self.session, instance.definition_id).forms.get(row.form)
-
-    # --- timers and working time ---------------------------------------------------------------
-    def fire_due_timers(self, now: dt.datetime | None = None) -> list[str]:
-        """Fire every timer due before `now`; one instance per transaction. Returns the business keys
-        advanced. A failing instance opens an incident and the others still fire."""
-        now = now or self.clock()
-        instance_ids = list(self.session.scalars(timers.due_timers_query(now)))
-        self.session.commit()
-        fired = []
-        for instance_id in instance_ids:
-            try:
-                with self._transaction() as s:
-                    if self._fire_instance(s, instance_id, now):
-                        fired.append(s.get(ProcessInstance, instance_id).business_key)
-            except StepFailed:
-                with self._transaction() as s:
-                    timers.mark_failed(s, instance_id, now)
-        return fired
-
-    def _fire_instance(self, s: Session, instance_id: int, now: dt.datetime) -> bool:
-        if not timers.claim_due(s, instance_id, now):
-            return False
-        instance = access.lock_instance(s, instance_id)
-        deployed = self.definitions.get(s, instance.definition_id)
-        workflow = self._load(instance, deployed)
-        actor, fired_at = Actor("scheduler"), max(self.clock(), now)
-        self._advance(s, instance, workflow, actor, fired_at, workflow.refresh_timers)
-        self._save(s, instance, workflow, deployed, actor, fired_at)
-        return True
-
-    def retry_incident(self, incident_id: int, actor: Actor) -> Incident:
-        """Run the instance on from its last saved state (re-arming failed timers); on success the incident
-        is resolved, on failure it stays open and StepFailed names the new incident."""
-        with self._transaction() as s:
-            incident = s.get(Incident, incident_id)
-            if incident is None or incident.instance_id is None:
-                raise IncidentNotFound(f"No incident {incident_id} with an instance.")
-            if incident.resolved_at is not None:
-                raise Conflict(f"Incident {incident_id} is already resolved.")
-            now = self.clock()
-            instance = access.lock_instance(s, incident.instance_id)
-            deployed = self.definitions.get(s, instance.definition_id)
-            workflow = self._load(instance, deployed)
-            timers.rearm_failed(s, instance.id)
-            self._advance(s, instance, workflow, actor, now, workflow.refresh_timers)
-            incident.resolved_at, incident.resolved_by = now, actor.name
-            if instance.status == "incident":
-                instance.status = "active"
-            projection.record(s, instance, actor, "incident_resolved", now, {"incident": incident_id})
-            self._save(s, instance, workflow, deployed, actor, now)
-            return incident
-
-    def pending_timer_dues(self) -> list[dt.datetime]:
-        return timers.pending_dues(self.session)
-
-    def what_if(self, received_at: dt.datetime) -> dict[str, Any]:
-        """Every step deadline that a registration at `received_at` would get, from the deployed diagrams."""
-        deployed = self.definitions.latest(self.session, self.settings.complaint_process)
-        return deadlines.what_if(deployed, self.script_engine, received_at, self.calendars.current(),
-                                 self.settings.warning_fraction)
-
-    def set_calendar_override(self, day: dt.date, kind: str, periods: list[tuple[str, str]], note: str,
-                              actor: Actor) -> None:
-        with self._transaction() as s:
-            deadlines.set_override(s, day, kind, periods, note, actor.name, self.clock())
-
-    def remove_calendar_override(self, day: dt.date, actor: Actor) -> None:
-        with self._transaction() as s:
-            deadlines.remove_override(s, day, actor.name, self.clock())

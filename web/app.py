@@ -9,9 +9,10 @@ from flask_migrate import Migrate
 
 from engine import EngineSettings, ProcessEngine
 from engine.notifications import Delivery
+from engine.public import PublicRules
 from engine.transports import SmtpTransport, TelegramTransport
 from models import db
-from web import api, cli, errors, ui
+from web import api, cli, errors, ui, vendor
 from web.config import ROOT, Config
 
 migrate = Migrate()
@@ -25,6 +26,11 @@ def engine_settings(app: Flask) -> EngineSettings:
         max_reassignments=c["MAX_REASSIGNMENTS"], max_contact_attempts=c["MAX_CONTACT_ATTEMPTS"],
         max_rounds=c["MAX_ROUNDS"], timezone=c["TIMEZONE"], warning_fraction=c["WARNING_FRACTION"],
         attachments_dir=Path(app.instance_path) / "attachments",
+        public=PublicRules(
+            consent_version=c["CONSENT_VERSION"], rate_limit=c["FEEDBACK_RATE_LIMIT"],
+            low_rating=c["LOW_RATING_THRESHOLD"], delivery_department=c["DELIVERY_DEPARTMENT"],
+            max_file_bytes=c["MAX_FILE_BYTES"], allowed_file_types=tuple(c["ALLOWED_FILE_TYPES"]),
+            site_complaint_recipients=tuple(r.strip() for r in c["SITE_COMPLAINT_RECIPIENTS"] if r.strip())),
         week={day: tuple((dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for a, b in periods)
               for day, periods in c["WORK_WEEK"].items()},
     )
@@ -52,5 +58,6 @@ def create_app(config: type[Config] | Config = Config) -> Flask:
     errors.register(app)
     api.register(app)
     ui.register(app, api.blueprints())
+    app.register_blueprint(vendor.bp)
     cli.register(app)
     return app

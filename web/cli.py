@@ -1,6 +1,8 @@
 """The `complaint-desk` command: Flask's commands plus setup, users, API clients and demo data."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
@@ -126,6 +128,46 @@ def register_timer_commands(app: Flask) -> None:
             pass
         finally:
             scheduler.shutdown()
+
+    @app.cli.command("ingest-mail")
+    @click.option("--maildir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+    @click.option("--imap-host")
+    @click.option("--imap-port", default=993, show_default=True)
+    @click.option("--imap-user")
+    @click.option("--imap-password", envvar="IMAP_PASSWORD")
+    @click.option("--imap-folder", default="INBOX", show_default=True)
+    @click.option("--type", "appeal_type", default="complaint", show_default=True)
+    @click.option("--department", help="Department code for the appeals; default QMS")
+    def ingest_mail(maildir: Path | None, imap_host: str | None, imap_port: int, imap_user: str | None,
+                    imap_password: str | None, imap_folder: str, appeal_type: str, department: str | None) -> None:
+        """Create appeals from unread mail; already ingested messages (same Message-ID) are skipped."""
+        from web.mailboxes import read_imap, read_maildir
+
+        name = str(maildir) if maildir else f"{imap_user}@{imap_host}/{imap_folder}"
+
+        def ingest(raw: bytes) -> str | None:
+            appeal = engine().ingest_mail(raw, name, appeal_type, department)
+            return appeal.number if appeal else None
+
+        if maildir is not None:
+            report = read_maildir(maildir, ingest)
+        elif imap_host and imap_user:
+            report = read_imap(imap_host, imap_port, imap_user, imap_password or "", imap_folder, ingest)
+        else:
+            raise click.UsageError("give --maildir PATH or --imap-host with --imap-user")
+        for number in report.created:
+            click.echo(f"created {number}")
+        click.echo(f"{len(report.created)} created, {report.skipped} already ingested, {len(report.failed)} failed")
+        for line in report.failed:
+            click.echo(f"  failed {line}", err=True)
+        if report.failed:
+            raise SystemExit(1)
+
+    @app.cli.command("deliver-outbox")
+    def deliver_outbox() -> None:
+        """Send what is due in the outbox once and print the counts."""
+        counts = engine().deliver_outbox()
+        click.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
 
     @app.cli.command("fire-timers")
     def fire_timers() -> None:

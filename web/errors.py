@@ -18,6 +18,7 @@ STATUS: list[tuple[type[e.EngineError], int, str]] = [
     (e.InvalidInput, 422, "Invalid input"),
     (e.InvalidDefinition, 422, "Invalid process definition"),
     (e.StepFailed, 500, "Process step failed; an incident was opened"),
+    (e.RateLimited, 429, "Too many requests"),
 ]
 
 

@@ -237,3 +237,53 @@ class IncidentOut(Schema):
     actor = fields.String()
     resolved_at = fields.DateTime(allow_none=True)
     resolved_by = fields.String(allow_none=True)
+
+
+class TemplateIn(Schema):
+    subject = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    body = fields.String(required=True, validate=validate.Length(min=1, max=20000))
+
+
+class TemplateOut(Schema):
+    kind = fields.String()
+    subject = fields.String()
+    body = fields.String()
+
+
+class OutboxQuery(Schema):
+    status = fields.String(validate=validate.OneOf(("pending", "sending", "sent", "failed")))
+    complaint = fields.String()
+
+
+class OutboxOut(Schema):
+    id = fields.Integer()
+    created_at = fields.DateTime()
+    kind = fields.String()
+    recipient = fields.String()
+    business_key = fields.String(allow_none=True)
+    subject = fields.String()
+    body = fields.String()
+    status = fields.String()
+    attempts = fields.Integer()
+    next_attempt_at = fields.DateTime(allow_none=True)
+    sent_at = fields.DateTime(allow_none=True)
+    last_error = fields.String(allow_none=True)
+
+
+class FeedbackIn(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(("gratitude", "complaint", "suggestion")))
+    message = fields.String(required=True, validate=validate.Length(min=1, max=20000))
+    full_name = fields.String(validate=validate.Length(max=200))
+    organisation = fields.String(validate=validate.Length(max=300))
+    inn = fields.String(validate=_inn)
+    phone = fields.String(validate=validate.Length(max=60))
+    email = fields.Email()
+    consent_personal_data = fields.Boolean(required=True)
+    consent_agreement = fields.Boolean(required=True)
+    website = fields.String(metadata={"description": "leave empty (a trap for robots)"})
+
+
+class FeedbackOut(Schema):
+    number = fields.String(allow_none=True)
+    complaint_number = fields.String(allow_none=True)
+    answer_by = fields.String(allow_none=True)

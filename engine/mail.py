@@ -1,0 +1,54 @@
+"""Reading an e-mail into the parts an appeal needs: Message-ID, sender, subject, body, attachments, date."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import re
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from email.utils import parseaddr, parsedate_to_datetime
+
+from engine.intake import NewFile
+
+
+@dataclass(frozen=True)
+class Mail:
+    message_id: str
+    sender_name: str
+    sender_email: str
+    subject: str
+    body: str
+    attachments: tuple[NewFile, ...]
+    sent_at: dt.datetime | None
+
+
+def _text(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    content = part.get_content()
+    if part.get_content_type() == "text/html":
+        content = re.sub(r"(?is)<(script|style).*?</\1>", "", content)
+        content = re.sub(r"(?i)<br\s*/?>|</p>|</div>", "\n", content)
+        content = html.unescape(re.sub(r"<[^>]+>", "", content))
+    return re.sub(r"\n{3,}", "\n\n", content).strip()
+
+
+def parse(raw: bytes) -> Mail:
+    message = message_from_bytes(raw, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    message_id = (message.get("Message-ID") or "").strip() or f"<sha256-{hashlib.sha256(raw).hexdigest()}@local>"
+    name, address = parseaddr(str(message.get("From", "")))
+    files = tuple(
+        NewFile(part.get_filename() or "attachment", part.get_content_type(), part.get_payload(decode=True) or b"")
+        for part in message.iter_attachments())
+    try:
+        sent_at = parsedate_to_datetime(str(message["Date"])) if message.get("Date") else None
+    except (TypeError, ValueError):
+        sent_at = None
+    if sent_at is not None and sent_at.tzinfo is None:
+        sent_at = sent_at.replace(tzinfo=dt.UTC)
+    return Mail(message_id[:500], name.strip(), address.strip().lower(), str(message.get("Subject", "")).strip(),
+                _text(message), files, sent_at)

@@ -1,0 +1,123 @@
+"""Public channels: the site feedback form and the ratings of managers and deliveries."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.errors import InvalidInput, RateLimited
+from engine.inn import inn_problem
+from engine.intake import AppealInput, NewFile
+from models import Consent, Review, User
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+FEEDBACK_TYPES = ("gratitude", "complaint", "suggestion")
+WINDOW = dt.timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class PublicRules:
+    consent_version: str = "2026-11-01"
+    rate_limit: int = 5
+    low_rating: int = 3
+    delivery_department: str = "ОПР"
+    max_file_bytes: int = 5 * 1024 * 1024
+    allowed_file_types: tuple[str, ...] = (".pdf", ".jpg", ".jpeg", ".png", ".txt", ".doc", ".docx")
+    site_complaint_recipients: tuple[str, ...] = ("group:ceo", "group:СМК")
+
+
+@dataclass(frozen=True)
+class FeedbackInput:
+    type: str
+    message: str
+    full_name: str = ""
+    organisation: str = ""
+    inn: str = ""
+    phone: str = ""
+    email: str = ""
+    consent_personal_data: bool = False
+    consent_agreement: bool = False
+    files: tuple[NewFile, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReviewInput:
+    kind: str  # manager, delivery
+    rating: int
+    comment: str = ""
+    employee: str = ""
+    author_name: str = ""
+    author_contact: str = ""
+    publish: bool = False
+    consent_personal_data: bool = False
+
+
+def file_problems(files: tuple[NewFile, ...], rules: PublicRules) -> list[str]:
+    problems = []
+    for f in files:
+        suffix = Path(f.filename).suffix.lower()
+        if suffix not in rules.allowed_file_types:
+            problems.append(f"{f.filename}: files of type {suffix or '(none)'} are not accepted; "
+                            f"allowed: {', '.join(rules.allowed_file_types)}.")
+        if len(f.data) > rules.max_file_bytes:
+            problems.append(f"{f.filename}: larger than {rules.max_file_bytes // (1024 * 1024)} MB.")
+    return problems
+
+
+def check_rate(s: Session, ip: str | None, rules: PublicRules, now: dt.datetime) -> None:
+    if not ip:
+        return
+    recent = s.scalar(select(func.count(func.distinct(func.coalesce(Consent.appeal_id, -Consent.review_id))))
+                      .where(Consent.ip == ip, Consent.given_at > now - WINDOW))
+    if recent >= rules.rate_limit:
+        raise RateLimited("Too many submissions from this address; try again in a few minutes.")
+
+
+def feedback_appeal(data: FeedbackInput, rules: PublicRules) -> AppealInput:
+    problems: dict[str, list[str]] = {}
+    if data.type not in FEEDBACK_TYPES:
+        problems["type"] = ["Must be one of: " + ", ".join(FEEDBACK_TYPES) + "."]
+    if not data.message.strip():
+        problems["message"] = ["Write your message."]
+    if not data.consent_personal_data:
+        problems["consent_personal_data"] = ["Consent to the processing of personal data is required."]
+    if not data.consent_agreement:
+        problems["consent_agreement"] = ["Acceptance of the user agreement is required."]
+    if data.inn and (problem := inn_problem(data.inn)):
+        problems["inn"] = [problem]
+    if data.email and not EMAIL.match(data.email):
+        problems["email"] = ["Not a valid e-mail address."]
+    if bad_files := file_problems(data.files, rules):
+        problems["file"] = bad_files
+    if problems:
+        raise InvalidInput("The form has errors.", problems)
+    subject = data.message.strip().splitlines()[0][:120]
+    return AppealInput(type=data.type, channel="site_form", subject=subject, text=data.message.strip(),
+                       counterparty_name=data.organisation or None, inn=data.inn or None,
+                       contact_name=data.full_name or data.email or None, contact_phone=data.phone or None,
+                       contact_email=data.email or None, attachments=data.files)
+
+
+def review_row(s: Session, data: ReviewInput) -> tuple[Review, User | None]:
+    problems: dict[str, list[str]] = {}
+    employee = None
+    if data.kind not in ("manager", "delivery"):
+        problems["kind"] = ["Must be manager or delivery."]
+    if data.kind == "manager":
+        employee = s.scalar(select(User).where(User.login == data.employee, User.active.is_(True)))
+        if employee is None:
+            problems["employee"] = [f"No employee {data.employee or '(none given)'}."]
+    if not 1 <= data.rating <= 5:
+        problems["rating"] = ["Rate from 1 to 5."]
+    if (data.author_name or data.author_contact) and not data.consent_personal_data:
+        problems["consent_personal_data"] = ["Consent to the processing of personal data is required "
+                                             "when you leave your name or contact."]
+    if problems:
+        raise InvalidInput("The rating has errors.", problems)
+    return Review(kind=data.kind, employee_id=employee.id if employee else None, rating=data.rating,
+                  comment=data.comment.strip() or None, author_name=data.author_name or None,
+                  author_contact=data.author_contact or None, publish=data.publish), employee
