@@ -14,7 +14,7 @@ from engine import access, directory, forms, intake, notifications, projection, 
 from engine.actor import Actor
 from engine.core import EngineSettings
 from engine.definitions import Bundle
-from engine.errors import InvalidInput, TaskAssignedToOther, TaskNotOpen
+from engine.errors import ConcurrentUpdate, InvalidInput, TaskAssignedToOther, TaskNotOpen
 from engine.public_use_cases import PublicUseCases
 from engine.time_use_cases import TimeUseCases
 from engine.transports import DeliveryError
@@ -31,6 +31,9 @@ from models import (
 )
 
 __all__ = ["EngineSettings", "ProcessEngine"]
+
+
+REGISTER_ATTEMPTS = 3
 
 
 class ProcessEngine(TimeUseCases, PublicUseCases):
@@ -51,19 +54,20 @@ class ProcessEngine(TimeUseCases, PublicUseCases):
                         idempotency: tuple[int, str, str] | None = None) -> tuple[Appeal, Complaint | None]:
         """Register an appeal (and open its complaint). With `idempotency` = (client id, key, request hash)
         a retry of the same request returns the appeal registered the first time."""
-        if idempotency is not None:
-            earlier = intake.replay(self.session, *idempotency)
-            if earlier is not None:
-                return earlier
-        try:
-            return self._register(data, actor, idempotency)
-        except IntegrityError:
-            if idempotency is None:
-                raise
-            earlier = intake.replay(self.session, *idempotency)
-            if earlier is None:
-                raise
-            return earlier
+        for attempt in range(1, REGISTER_ATTEMPTS + 1):
+            if idempotency is not None:
+                earlier = intake.replay(self.session, *idempotency)
+                if earlier is not None:
+                    return earlier
+            try:
+                return self._register(data, actor, idempotency)
+            except (IntegrityError, ConcurrentUpdate):
+                # Another request created the same counterparty or key at the same moment: the next
+                # attempt finds it. Anything else is not ours to retry.
+                self.session.rollback()
+                if attempt == REGISTER_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
 
     def _register(self, data: intake.AppealInput, actor: Actor,
                   idempotency: tuple[int, str, str] | None) -> tuple[Appeal, Complaint | None]:
