@@ -82,9 +82,11 @@ class ProcessEngine(TimeUseCases, PublicUseCases):
     def deliver_outbox(self, now: dt.datetime | None = None) -> dict[str, int]:
         """Send what is due in the outbox; returns how many were sent, retried and failed."""
         now = now or self.clock()
+        counts = {"sent": 0, "retry": 0, "failed": 0}
+        if self.delivery.smtp is None and self.delivery.telegram is None:
+            return counts  # nothing to send with: rows wait in the outbox until a transport is configured
         with self._transaction() as s:
             batch = [row.id for row in notifications.claim_batch(s, now)]
-        counts = {"sent": 0, "retry": 0, "failed": 0}
         for row_id in batch:
             with self._transaction() as s:
                 row = s.get(Outbox, row_id)

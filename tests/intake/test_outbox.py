@@ -181,3 +181,11 @@ def test_qms_edits_a_template_and_bad_ones_are_refused(client: Any, auth: dict[s
     assert message["Subject"].endswith("принято") and message.get_content().strip().endswith("СМК")
     listed = client.get("/api/v1/outbox?status=sent", headers=auth).get_json()
     assert [r["kind"] for r in listed] == ["ack_client"]
+
+
+def test_without_any_transport_notifications_wait(engine: ProcessEngine) -> None:
+    engine.delivery = Delivery()
+    engine.register_appeal(complaint_input(contact_email="client@example.ru"), Actor("operator"))
+    assert engine.deliver_outbox() == {"sent": 0, "retry": 0, "failed": 0}
+    row = db.session.scalars(select(Outbox)).one()
+    assert (row.status, row.attempts) == ("pending", 0)
