@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 MO := web/translations/en/LC_MESSAGES/messages.mo
 $(MO): web/translations/en/LC_MESSAGES/messages.po $(STAMP)
-	$(BIN)/pybabel compile -q -d web/translations
+	$(BIN)/pybabel compile -d web/translations
 
 NODE_STAMP := node_modules/.installed
 $(NODE_STAMP): package.json package-lock.json
