@@ -136,10 +136,12 @@ def register_timer_commands(app: Flask) -> None:
     @click.option("--imap-user")
     @click.option("--imap-password", envvar="IMAP_PASSWORD")
     @click.option("--imap-folder", default="INBOX", show_default=True)
+    @click.option("--imap-ssl/--no-imap-ssl", default=True, show_default=True)
     @click.option("--type", "appeal_type", default="complaint", show_default=True)
     @click.option("--department", help="Department code for the appeals; default QMS")
     def ingest_mail(maildir: Path | None, imap_host: str | None, imap_port: int, imap_user: str | None,
-                    imap_password: str | None, imap_folder: str, appeal_type: str, department: str | None) -> None:
+                    imap_password: str | None, imap_folder: str, imap_ssl: bool, appeal_type: str,
+                    department: str | None) -> None:
         """Create appeals from unread mail; already ingested messages (same Message-ID) are skipped."""
         from web.mailboxes import read_imap, read_maildir
 
@@ -152,7 +154,7 @@ def register_timer_commands(app: Flask) -> None:
         if maildir is not None:
             report = read_maildir(maildir, ingest)
         elif imap_host and imap_user:
-            report = read_imap(imap_host, imap_port, imap_user, imap_password or "", imap_folder, ingest)
+            report = read_imap(imap_host, imap_port, imap_user, imap_password or "", imap_folder, ingest, imap_ssl)
         else:
             raise click.UsageError("give --maildir PATH or --imap-host with --imap-user")
         for number in report.created:

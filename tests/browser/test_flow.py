@@ -126,3 +126,8 @@ def test_complaint_from_registration_to_closed_stage_two(page: Any, live_server:
     page.goto(f"{base}/complaints?q={number}")
     assert number in page.inner_text("[data-test=complaints]")
     shot(page, "08-complaints-list")
+    page.goto(f"{base}/appeals?responsible=3")
+    assert "Вопрос по лицензии" not in page.inner_text("[data-test=appeals]")
+    page.goto(f"{base}/appeals")
+    assert "Вопрос по лицензии" in page.inner_text("[data-test=appeals]")
+    shot(page, "08b-appeals-list")

@@ -78,3 +78,20 @@ def test_mail_for_a_department_and_of_another_type(app: Flask, engine: ProcessEn
     appeal = db.session.scalars(select(Appeal)).one()
     assert (appeal.type, appeal.department.code, appeal.state) == ("request", "ОПР", "unprocessed")
     assert app.test_cli_runner().invoke(args=["ingest-mail"]).exit_code != 0
+
+
+def test_imap_mailbox_is_read_and_marked_seen(app: Flask, engine: ProcessEngine) -> None:
+    from tests.intake.imap_stub import ImapStub
+
+    messages = [p.read_bytes() for p in sorted(FIXTURES.glob("*.eml"))]
+    with ImapStub(messages) as imap:
+        args = ["ingest-mail", "--imap-host", "127.0.0.1", "--imap-port", str(imap.port), "--no-imap-ssl",
+                "--imap-user", "smk", "--imap-folder", "INBOX"]
+        result = app.test_cli_runner().invoke(args=args, env={"IMAP_PASSWORD": "secret"})
+        assert result.exit_code == 0, result.output
+        assert "2 created, 1 already ingested, 0 failed" in result.output
+        assert imap.box.logins == [("smk", "secret")] and imap.box.seen == {1, 2, 3}
+        again = app.test_cli_runner().invoke(args=args, env={"IMAP_PASSWORD": "secret"})
+        assert "0 created, 0 already ingested, 0 failed" in again.output
+    subjects = sorted(a.subject for a in db.session.scalars(select(Appeal)))
+    assert subjects == ["Жалоба: программа загружается 4 минуты", "Не вернули оплату"]

@@ -116,6 +116,8 @@ def appeal_list() -> str:
             stmt = stmt.where(getattr(Appeal, key) == a[key])
     if a.get("department"):
         stmt = stmt.join(Department, Department.id == Appeal.department_id).where(Department.code == a["department"])
+    if a.get("responsible", "").isdigit():
+        stmt = stmt.where(Appeal.responsible_id == int(a["responsible"]))
     stmt = _period(stmt, Appeal.received_at, a)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     page = max(int(a.get("page", "1")) if a.get("page", "1").isdigit() else 1, 1)
@@ -125,4 +127,5 @@ def appeal_list() -> str:
         select(Complaint).where(Complaint.appeal_id.in_([r.id for r in rows])))}
     return render_template("appeals.html", rows=rows, total=total, page=page, pages=(total + PAGE - 1) // PAGE,
                            args=a, types=APPEAL_TYPES, channels=CHANNELS, complaint_of=complaint_of,
-                           departments=db.session.scalars(select(Department).order_by(Department.code)).all())
+                           departments=db.session.scalars(select(Department).order_by(Department.code)).all(),
+                           responsibles=db.session.scalars(select(Responsible).order_by(Responsible.id)).all())
