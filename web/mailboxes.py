@@ -23,23 +23,28 @@ class IngestReport:
 Ingest = Callable[[bytes], str | None]  # returns the appeal number, or None for a duplicate
 
 
+def _take(report: IngestReport, ingest: Ingest, raw: bytes, label: str) -> bool:
+    """Ingest one message into the report; False when it failed and must stay unread."""
+    try:
+        number = ingest(raw)
+    except Exception as err:
+        # Keep the message unread for the next run; say which one failed and why.
+        report.failed.append(f"{label}: {type(err).__name__}: {err}")
+        return False
+    if number is None:
+        report.skipped += 1
+    else:
+        report.created.append(number)
+    return True
+
+
 def read_maildir(path: Path, ingest: Ingest) -> IngestReport:
     report = IngestReport()
     folder = mailbox.Maildir(str(path), create=False)
     for key in sorted(folder.keys(), key=lambda k: _sent(folder.get_message(k))):
         message = folder.get_message(key)
-        if "S" in message.get_flags():
+        if "S" in message.get_flags() or not _take(report, ingest, folder.get_bytes(key), key):
             continue
-        try:
-            number = ingest(folder.get_bytes(key))
-        except Exception as err:
-            # Keep the message unread for the next run; say which one failed and why.
-            report.failed.append(f"{key}: {type(err).__name__}: {err}")
-            continue
-        if number is None:
-            report.skipped += 1
-        else:
-            report.created.append(number)
         message.set_subdir("cur")
         message.add_flag("S")
         folder[key] = message
@@ -69,16 +74,8 @@ def read_imap(host: str, port: int, user: str, password: str, folder: str, inges
             if raw is None:
                 report.failed.append(f"{uid.decode()}: no body")
                 continue
-            try:
-                number = ingest(raw)
-            except Exception as err:
-                report.failed.append(f"{uid.decode()}: {type(err).__name__}: {err}")
-                continue
-            if number is None:
-                report.skipped += 1
-            else:
-                report.created.append(number)
-            client.uid("STORE", uid, "+FLAGS", r"(\Seen)")
+            if _take(report, ingest, raw, uid.decode()):
+                client.uid("STORE", uid, "+FLAGS", r"(\Seen)")
     finally:
         with contextlib.suppress(OSError, imaplib.IMAP4.error):
             client.logout()
