@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -52,14 +53,26 @@ def _periods(raw: list[Any]) -> tuple[Period, ...]:
 
 
 class CalendarSource:
-    """Builds the working calendar from settings plus the overrides in the database, rebuilt when they change."""
+    """Builds the working calendar from settings plus the overrides in the database, rebuilt when they change.
+
+    The overrides are checked at most every `RECHECK_SECONDS`: an override saved by another process is seen
+    within that time, one saved through this engine at once (`invalidate`)."""
+
+    RECHECK_SECONDS = 2.0
 
     def __init__(self, session: Session, timezone: str, week: Mapping[int, tuple[Period, ...]]) -> None:
         self.session, self.timezone, self.week = session, timezone, dict(week)
         self._stamp: tuple[Any, ...] | None = None
+        self._checked_at = float("-inf")
         self._calendar = WorkCalendar(timezone, self.week)
 
+    def invalidate(self) -> None:
+        self._checked_at = float("-inf")
+
     def current(self) -> WorkCalendar:
+        if time.monotonic() - self._checked_at < self.RECHECK_SECONDS:
+            return self._calendar
+        self._checked_at = time.monotonic()
         stamp = tuple(self.session.execute(
             select(func.count(CalendarOverride.id), func.max(CalendarOverride.updated_at))).one())
         if stamp != self._stamp:

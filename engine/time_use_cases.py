@@ -79,7 +79,9 @@ class TimeUseCases(EngineCore):
                               actor: Actor) -> None:
         with self._transaction() as s:
             deadlines.set_override(s, day, kind, periods, note, actor.name, self.clock())
+        self.calendars.invalidate()
 
     def remove_calendar_override(self, day: dt.date, actor: Actor) -> None:
         with self._transaction() as s:
             deadlines.remove_override(s, day, actor.name, self.clock())
+        self.calendars.invalidate()
