@@ -187,12 +187,13 @@ class EngineCore:
                     "answer_by": self._local_date(answer_date(planned))}, now, complaint.number)
         return appeal, complaint
 
-    def _answer_by(self, s: Session, received_at: dt.datetime) -> str:
-        """The date promised to the client: the end of step 1.3 ("within three working days")."""
-        deployed = self.definitions.latest(s, self.settings.complaint_process)
+    def answer_by(self, received_at: dt.datetime) -> dt.datetime | None:
+        """The moment promised to the client for an appeal received then: the end of step 1.3."""
+        deployed = self.definitions.latest(self.session, self.settings.complaint_process)
         planned = deadlines.what_if(deployed, self.script_engine, received_at, self.calendars.current(),
                                     self.settings.warning_fraction)
-        return self._local_date(answer_date(planned))
+        due = answer_date(planned)
+        return dt.datetime.fromisoformat(due) if due else None
 
     def _local_date(self, iso: str | None) -> str:
         if not iso:

@@ -23,7 +23,8 @@ class PublicUseCases(EngineCore):
             appeal, complaint = self._register_in(s, public.feedback_appeal(data, rules), Actor("сайт: форма"), now)
             for kind in ("personal_data", "user_agreement"):
                 s.add(Consent(appeal_id=appeal.id, kind=kind, text_version=rules.consent_version, given_at=now, ip=ip))
-            answer_by = self._answer_by(s, appeal.received_at) if complaint else ""
+            due = self.answer_by(appeal.received_at) if complaint else None
+            answer_by = due.astimezone(self.tz).strftime("%d.%m.%Y") if due else ""
             if complaint is not None:
                 context = {"number": appeal.number, "complaint_number": complaint.number, "text": appeal.text,
                            "author": data.full_name or "—", "contact": f"{data.phone} {data.email}".strip() or "—",

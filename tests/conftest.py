@@ -118,3 +118,25 @@ def register(engine: ProcessEngine) -> Any:
         return complaint.number
 
     return _register
+
+
+def race(app: Flask, count: int, request: Any) -> list[Any]:
+    """Run `request(client, i)` from `count` threads released together, each with its own test client
+    (and so its own session); returns what each returned, in finishing order."""
+    import threading
+
+    db.session.commit()
+    barrier, results = threading.Barrier(count), []
+
+    def runner(i: int) -> None:
+        with app.test_client() as own:
+            barrier.wait()
+            results.append(request(own, i))
+
+    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.session.expire_all()
+    return results

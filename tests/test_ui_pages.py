@@ -106,3 +106,19 @@ def test_reassigning_needs_a_reason_and_lands_in_the_assignment_history(app: Fla
     card = signed_in(app, "qms").get(f"/complaints/{number}").get_data(as_text=True)
     history = card.split('data-test="assignments"')[1].split("</ul>")[0]
     assert "responsible → qms (Клиент VIP, ведёт СМК)" in history
+
+
+def test_form_errors_speak_the_language_of_the_page(app: Flask, engine: ProcessEngine, register: Any) -> None:
+    register()
+    client = signed_in(app, "responsible")
+    task = db.session.scalars(select(Task)).first()
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    russian = client.post(f"/tasks/{task.id}", data={"csrf_token": token(page)}).get_data(as_text=True)
+    assert 'data-error-for="belongs_to_department">Обязательное поле.<' in russian
+    client.post("/lang/en", data={"csrf_token": token(page), "next": f"/tasks/{task.id}"})
+    g.pop("_flask_babel", None)  # Flask-Babel caches the locale per app context, which this test keeps open
+    english = client.post(f"/tasks/{task.id}", data={"csrf_token": token(page)}).get_data(as_text=True)
+    assert 'data-error-for="belongs_to_department">This field is required.<' in english
+    api = app.test_client().post(f"/api/v1/tasks/{task.id}/complete", json={"data": {}},
+                                 headers={"Authorization": f"Bearer {engine.create_api_client('x', [], None)[1]}"})
+    assert api.get_json()["errors"] == {"belongs_to_department": ["This field is required."]}

@@ -122,23 +122,10 @@ def test_tokens_and_scopes(client: FlaskClient, engine: ProcessEngine, auth: dic
 
 def test_simultaneous_appeals_from_a_new_counterparty_all_land(app: Any, client: FlaskClient, auth: dict[str, str],
                                                                engine: ProcessEngine) -> None:
-    import threading
+    from tests.conftest import race
 
-    db.session.commit()
-    barrier, statuses = threading.Barrier(4), []
-
-    def racer(i: int) -> None:
-        with app.test_client() as own:
-            barrier.wait()
-            statuses.append(post(own, auth, subject=f"Жалоба {i}",
-                                 counterparty={"name": "Новый клиент", "inn": "500100732259"}).status_code)
-
-    threads = [threading.Thread(target=racer, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    db.session.expire_all()
+    statuses = race(app, 4, lambda own, i: post(own, auth, subject=f"Жалоба {i}", counterparty={
+        "name": "Новый клиент", "inn": "500100732259"}).status_code)
     assert statuses == [201] * 4
     assert db.session.scalar(select(func.count()).select_from(Counterparty)) == 1
     assert db.session.scalar(select(func.count()).select_from(Complaint)) == 4

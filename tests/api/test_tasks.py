@@ -1,7 +1,6 @@
 """Tasks through the API: inbox filters, claim, assign, complete with form validation, races, history."""
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from flask import Flask
@@ -11,6 +10,7 @@ from sqlalchemy import func, select
 from engine import ProcessEngine
 from models import InstanceEvent, Task, db
 from tests.api.test_appeals import GOOD
+from tests.conftest import race
 
 
 def new_complaint(client: FlaskClient, auth: dict[str, str], **changes: Any) -> str:
@@ -72,20 +72,8 @@ def test_two_completions_racing_complete_once(app: Flask, client: FlaskClient, a
                                               engine: ProcessEngine) -> None:
     number = new_complaint(client, auth)
     task = open_task(client, auth, number)
-    db.session.commit()
-    barrier, statuses = threading.Barrier(2), []
-
-    def racer() -> None:
-        with app.test_client() as own:
-            barrier.wait()
-            statuses.append(complete(own, auth, task["id"], {"belongs_to_department": True}).status_code)
-
-    threads = [threading.Thread(target=racer) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    db.session.expire_all()
+    statuses = race(app, 2, lambda own, _i: complete(own, auth, task["id"], {"belongs_to_department": True})
+                    .status_code)
     assert sorted(statuses) == [200, 409]
     assert db.session.scalar(select(func.count()).where(InstanceEvent.kind == "task_completed")) == 1
     assert [t["step"] for t in client.get(f"/api/v1/tasks?complaint={number}", headers=auth).get_json()] == ["1.2"]

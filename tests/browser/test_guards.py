@@ -30,8 +30,8 @@ def test_bad_task_data_shows_errors_and_keeps_the_input(page: Any, live_server: 
     assert page.input_value("textarea[name=facts]") == "Звонок от 20.11 не найден в записях"
     assert page.input_value("select[name=justification]") == "justified"
     assert page.is_checked("input[name=immediate][value=false]")
-    assert page.inner_text("[data-error-for=correction]") == "This field is required."
-    assert page.inner_text("[data-error-for=implementation_date]") == "This field is required."
+    assert page.inner_text("[data-error-for=correction]") == "Обязательное поле."
+    assert page.inner_text("[data-error-for=implementation_date]") == "Обязательное поле."
 
 
 def test_bad_registration_keeps_what_was_typed(page: Any, live_server: str, engine: ProcessEngine) -> None:
@@ -44,7 +44,7 @@ def test_bad_registration_keeps_what_was_typed(page: Any, live_server: str, engi
     page.click("#register-form button[type=submit]")
     page.wait_for_selector("[data-test=form-errors]")
     shot(page, "10-registration-errors")
-    assert "check digits" in page.inner_text("[data-error-for=inn]")
+    assert "Контрольные цифры ИНН" in page.inner_text("[data-error-for=inn]")
     assert page.input_value("textarea[name=text]") == "Длинный рассказ клиента, который нельзя потерять"
     assert page.input_value("input[name=counterparty_name]") == "ООО Тест"
 

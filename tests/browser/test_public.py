@@ -21,7 +21,7 @@ def test_a_visitor_sends_a_complaint_from_the_site(page: Any, live_server: str, 
     page.click("button[type=submit]")
     page.wait_for_selector("[data-test=form-errors]")
     assert page.input_value("textarea[name=message]") == "Обещали перезвонить — не перезвонили"
-    assert "personal data" in page.inner_text("[data-error-for=consent_personal_data]")
+    assert "персональных данных" in page.inner_text("[data-error-for=consent_personal_data]")
     shot(page, "13-feedback-errors")
     page.check("input[name=consent_personal_data]")
     page.check("input[name=consent_agreement]")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import threading
 from typing import Any
 
 from flask import Flask
@@ -12,6 +11,7 @@ from sqlalchemy import func, select
 from engine import ProcessEngine
 from models import Appeal, Complaint, Consent, Outbox, Review, db
 from tests.api.test_appeals import GOOD
+from tests.conftest import race
 
 FORM = {"type": "complaint", "message": "Менеджер нагрубил по телефону", "full_name": "Сидоров П.",
         "organisation": "ООО Ромашка", "inn": "7707083893", "phone": "+7 900 1", "email": "sidorov@example.ru",
@@ -46,11 +46,11 @@ def test_gratitude_is_registered_without_a_complaint(client: FlaskClient, engine
 def test_bad_feedback_is_refused_field_by_field_and_nothing_is_created(client: FlaskClient,
                                                                        engine: ProcessEngine) -> None:
     cases = [
-        ({"consent_personal_data": ""}, "consent_personal_data", "personal data"),
-        ({"consent_agreement": ""}, "consent_agreement", "user agreement"),
-        ({"message": " "}, "message", "Write your message"),
-        ({"inn": "7707083894"}, "inn", "check digits"),
-        ({"email": "sidorov@"}, "email", "Not a valid e-mail"),
+        ({"consent_personal_data": ""}, "consent_personal_data", "персональных данных"),
+        ({"consent_agreement": ""}, "consent_agreement", "пользовательское соглашение"),
+        ({"message": " "}, "message", "Напишите сообщение"),
+        ({"inn": "7707083894"}, "inn", "Контрольные цифры ИНН"),
+        ({"email": "sidorov@"}, "email", "Неверный адрес электронной почты"),
     ]
     for change, field, text in cases:
         answer = client.post("/feedback", data={**FORM, **change})
@@ -60,11 +60,11 @@ def test_bad_feedback_is_refused_field_by_field_and_nothing_is_created(client: F
         assert "Менеджер нагрубил" in html or field == "message"
     script = client.post("/feedback", data={**FORM, "file": (io.BytesIO(b"MZ..."), "invoice.exe")},
                          content_type="multipart/form-data")
-    assert script.status_code == 422 and "invoice.exe: files of type .exe are not accepted" in script.get_data(
+    assert script.status_code == 422 and "invoice.exe: файлы .exe не принимаются" in script.get_data(
         as_text=True)
     big = client.post("/feedback", data={**FORM, "file": (io.BytesIO(b"x" * (5 * 1024 * 1024 + 1)), "scan.pdf")},
                       content_type="multipart/form-data")
-    assert big.status_code == 422 and "larger than 5 MB" in big.get_data(as_text=True)
+    assert big.status_code == 422 and "scan.pdf: файл больше 5 МБ" in big.get_data(as_text=True)
     assert (count(Appeal), count(Consent), count(Outbox)) == (0, 0, 0)
 
 
@@ -103,7 +103,7 @@ def test_low_manager_rating_becomes_a_complaint_for_the_department(client: Flask
     reviews = client.get("/reviews").get_data(as_text=True)
     assert "Не перезвонила" in reviews and "Всё отлично" not in reviews
     unknown = client.post("/rate", data={"kind": "manager", "employee": "ghost", "rating": "1", "comment": "x"})
-    assert unknown.status_code == 422 and "No employee ghost" in unknown.get_data(as_text=True)
+    assert unknown.status_code == 422 and "Нет сотрудника ghost" in unknown.get_data(as_text=True)
     no_consent = client.post("/rate", data={"kind": "manager", "employee": "responsible", "rating": "4",
                                             "author_name": "Иван"})
     assert no_consent.status_code == 422 and count(Review) == 2
@@ -127,20 +127,8 @@ def test_idempotency_key_makes_a_retry_harmless(client: FlaskClient, auth: dict[
     assert count(Appeal) == 1
     other = client.post("/api/v1/appeals", json={**GOOD, "subject": "Другое"}, headers=headers)
     assert other.status_code == 422 and "Idempotency-Key" in other.get_json()["errors"]
-    db.session.commit()
-    numbers: list[str] = []
-
-    def racer() -> None:
-        with app.test_client() as own:
-            numbers.append(own.post("/api/v1/appeals", json=GOOD, headers={**auth, "Idempotency-Key": "race"})
-                           .get_json().get("number", "error"))
-
-    threads = [threading.Thread(target=racer) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    db.session.expire_all()
+    numbers = race(app, 3, lambda own, _i: own.post("/api/v1/appeals", json=GOOD, headers={
+        **auth, "Idempotency-Key": "race"}).get_json().get("number", "error"))
     assert len(set(numbers)) == 1 and "error" not in numbers and count(Appeal) == 2
 
 

@@ -12,6 +12,7 @@ from engine import AppealInput, NewFile
 from engine.errors import InvalidInput
 from models import APPEAL_TYPES, CHANNELS, Appeal, Counterparty, Department, db
 from web.ui.access import REGISTRARS, actor, roles_required
+from web.ui.messages import localized_fields
 
 bp = Blueprint("intake", __name__)
 CHECKLIST = [
@@ -23,11 +24,6 @@ CHECKLIST = [
 
 def _engine() -> Any:
     return current_app.extensions["complaint_engine"]
-
-
-def _answer_date(received_at: dt.datetime) -> dt.datetime | None:
-    steps = {s["code"]: s["due_at"] for s in _engine().what_if(received_at)["steps"]}
-    return dt.datetime.fromisoformat(steps["1.3"]) if "1.3" in steps else None
 
 
 def _form_input(form: Any, files: Any) -> tuple[AppealInput | None, dict[str, list[str]]]:
@@ -70,14 +66,14 @@ def register() -> str | tuple[str, int]:
             try:
                 appeal, complaint = _engine().register_appeal(data, actor())
             except InvalidInput as err:
-                errors = {FIELD_OF.get(k, k): v for k, v in err.fields.items()}
+                errors = {FIELD_OF.get(k, k): v for k, v in localized_fields(err.fields).items()}
             else:
                 return render_template("registered.html", appeal=appeal, complaint=complaint,
-                                       answer_by=_answer_date(appeal.received_at))
+                                       answer_by=_engine().answer_by(appeal.received_at))
     status = 422 if errors else 200
     page = render_template("register.html", values=values, errors=errors, departments=departments,
                            types=APPEAL_TYPES, channels=CHANNELS, checklist=CHECKLIST,
-                           answer_by=_answer_date(dt.datetime.now(dt.UTC)))
+                           answer_by=_engine().answer_by(dt.datetime.now(dt.UTC)))
     return (page, status) if errors else page
 
 

@@ -15,6 +15,7 @@ from engine import NewFile
 from engine.errors import InvalidInput, RateLimited
 from engine.public import FeedbackInput, ReviewInput
 from models import Review, User, db
+from web.ui.messages import localized, localized_fields
 
 bp = Blueprint("public", __name__)
 HONEYPOT = "website"
@@ -47,9 +48,9 @@ def feedback() -> tuple[str, int] | str:
             appeal, complaint, answer_by = _engine().submit_feedback(feedback_input(request.form, request.files),
                                                                      request.remote_addr)
         except InvalidInput as err:
-            errors = err.fields
+            errors = localized_fields(err.fields)
         except RateLimited as err:
-            errors = {"_form": [err.message]}
+            errors = {"_form": [localized(err.message)]}
             return render_template("public/feedback.html", values=values, errors=errors), 429
         else:
             return render_template("public/thanks.html", number=appeal.number,
@@ -76,9 +77,9 @@ def rate() -> tuple[str, int] | str:
                 publish=request.form.get("publish") == "on",
                 consent_personal_data=request.form.get("consent_personal_data") == "on"), request.remote_addr)
         except InvalidInput as err:
-            errors = err.fields
+            errors = localized_fields(err.fields)
         except RateLimited as err:
-            errors = {"_form": [err.message]}
+            errors = {"_form": [localized(err.message)]}
         else:
             return render_template("public/rated.html")
     elif request.method == "POST":

@@ -14,6 +14,7 @@ from engine.errors import EngineError, InvalidInput, StepFailed
 from models import Complaint, Department, Task, User, db
 from web.ui import schema_form
 from web.ui.access import WORKERS, actor, roles_required
+from web.ui.messages import localized_fields
 
 bp = Blueprint("tasks", __name__)
 
@@ -85,7 +86,7 @@ def task_page(task_id: str) -> str | Response | tuple[str, int]:
         try:
             _engine().complete_task(task_id, data, actor(), files)
         except InvalidInput as err:
-            errors = {schema_form.input_name(k): v for k, v in err.fields.items()}
+            errors = {schema_form.input_name(k): v for k, v in localized_fields(err.fields).items()}
         except StepFailed as err:
             errors = {"_form": [_("Шаг процесса не выполнен: ошибка в схеме. Открыт инцидент №%(id)s, СМК "
                                   "разберётся; введённое сохранено.", id=err.incident_id)]}
