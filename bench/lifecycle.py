@@ -28,8 +28,8 @@ from SpiffWorkflow.util.task import TaskState  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from engine.calendar import WorkCalendar  # noqa: E402
-from engine.deadlines import helpers  # noqa: E402
+from engine.time.calendar import WorkCalendar  # noqa: E402
+from engine.time.deadlines import helpers  # noqa: E402
 
 STAGE1 = [
     ("accept", {"belongs_to_department": True}),

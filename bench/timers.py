@@ -93,7 +93,7 @@ def firing_lag(app, count: int) -> list[float]:
 
 
 def calendar_rate(seconds: float = 1.0) -> dict[str, float]:
-    from engine.calendar import WorkCalendar
+    from engine.time.calendar import WorkCalendar
 
     cal = WorkCalendar()
     rng = random.Random(7)

@@ -5,7 +5,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
-from engine.directory import hash_token
+from engine.people.directory import hash_token
 from models import ApiClient, Complaint, Department, ProcessDefinition, Responsible, User, db
 
 

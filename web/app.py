@@ -8,9 +8,9 @@ from flask import Flask
 from flask_migrate import Migrate
 
 from engine import EngineSettings, ProcessEngine
-from engine.notifications import Delivery
-from engine.public import PublicRules
-from engine.transports import SmtpTransport, TelegramTransport
+from engine.intake.public import PublicRules
+from engine.notify.notifications import Delivery
+from engine.notify.transports import SmtpTransport, TelegramTransport
 from models import db
 from web import api, cli, errors, ui, vendor
 from web.config import ROOT, Config

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from engine import Actor
-from engine.directory import hash_token
+from engine.people.directory import hash_token
 from models import ApiClient, User, db
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine import Actor, AppealInput, ProcessEngine
-from engine.directory import ResponsibleSpec
+from engine.people.directory import ResponsibleSpec
 from models import Complaint, User, db
 
 DEMO_PASSWORD = "demo"

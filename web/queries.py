@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from engine.steps import STEPS
+from engine.bpmn.steps import STEPS
 from models import Appeal, Complaint, Deadline, Department, Incident, InstanceEvent, ProcessInstance, Task, User, db
 
 

@@ -5,7 +5,7 @@ import threading
 
 from flask import Flask
 
-from engine.scheduler import TimerScheduler
+from engine.time.scheduler import TimerScheduler
 
 
 def build_scheduler(app: Flask) -> TimerScheduler:

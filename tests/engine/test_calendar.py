@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.calendar import DayOverride, WorkCalendar
+from engine.time.calendar import DayOverride, WorkCalendar
 
 MSK = ZoneInfo("Europe/Moscow")
 CAL = WorkCalendar()

@@ -16,8 +16,8 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from engine import Actor, ProcessEngine
-from engine.notifications import Delivery
-from engine.transports import SmtpTransport, TelegramTransport
+from engine.notify.notifications import Delivery
+from engine.notify.transports import SmtpTransport, TelegramTransport
 from models import Outbox, User, db
 from tests.conftest import complaint_input
 
@@ -128,7 +128,7 @@ def test_a_failed_send_is_retried_with_backoff_then_sent(wired: ProcessEngine) -
     TelegramStub.failures = 2
     start = dt.datetime(2025, 11, 24, 10, 0, tzinfo=dt.UTC)
     with time_machine.travel(start, tick=False) as clock:
-        from engine import notifications
+        from engine.notify import notifications
 
         notifications.enqueue(db.session, "calendar_provisional", "user:responsible", "probe", {"year": 2030}, start)
         db.session.commit()
@@ -155,7 +155,7 @@ def test_a_refused_address_fails_at_once_with_the_reason(wired: ProcessEngine, s
 
 
 def test_a_send_cut_off_midway_is_not_sent_again(wired: ProcessEngine) -> None:
-    from engine import notifications
+    from engine.notify import notifications
 
     start = dt.datetime(2025, 11, 24, 10, 0, tzinfo=dt.UTC)
     notifications.enqueue(db.session, "calendar_provisional", "group:СМК", "stuck", {"year": 2030}, start)

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from engine.notifications import DEFAULTS, template
+from engine.notify.notifications import DEFAULTS, template
 from models import Outbox, db
 from web.api.schemas import OutboxOut, OutboxQuery, TemplateIn, TemplateOut
 from web.auth import requires

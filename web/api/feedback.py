@@ -7,7 +7,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from engine.public import FeedbackInput
+from engine.intake.public import FeedbackInput
 from web.api.schemas import FeedbackIn, FeedbackOut
 from web.queries import engine
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from engine.inn import inn_problem
+from engine.intake.inn import inn_problem
 from models import APPEAL_TYPES, CHANNELS, COMPLAINT_KINDS, IMPORTANCE
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from engine import NewFile
 from engine.errors import InvalidInput, RateLimited
-from engine.public import FeedbackInput, ReviewInput
+from engine.intake.public import FeedbackInput, ReviewInput
 from models import Review, User, db
 from web.ui.messages import localized, localized_fields
 

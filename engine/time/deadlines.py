@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.calendar import DayOverride, Period, WorkCalendar
+from engine.time.calendar import DayOverride, Period, WorkCalendar
 from models import CalendarOverride
 
 
@@ -84,7 +84,7 @@ class CalendarSource:
 
 
 def _timer_specs(deployed: Any) -> list[Any]:
-    from engine.timers import deadline_timer_specs
+    from engine.time.timers import deadline_timer_specs
 
     return deadline_timer_specs(deployed)
 
@@ -93,7 +93,7 @@ def what_if(deployed: Any, script_engine: Any, received_at: dt.datetime, calenda
             fraction: float) -> dict[str, Any]:
     """Evaluate the diagrams' own deadline expressions for a registration at `received_at`; steps whose
     deadline depends on later facts (an agreed date, an implementation) are left out."""
-    from engine.steps import STEPS
+    from engine.bpmn.steps import STEPS
 
     names = dict(STEPS)
     context = {"received_at": iso(parse_moment(received_at)), "warning_fraction": fraction}

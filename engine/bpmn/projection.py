@@ -9,9 +9,9 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.actor import Actor
-from engine.definitions import Deployed
-from engine.intake import responsible_of
+from engine.bpmn.definitions import Deployed
+from engine.intake.appeals import responsible_of
+from engine.people.actor import Actor
 from models import (
     AnalysisParticipant,
     Complaint,

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidInput, RateLimited
-from engine.inn import inn_problem
-from engine.intake import AppealInput, NewFile
+from engine.intake.appeals import AppealInput, NewFile
+from engine.intake.inn import inn_problem
 from models import Consent, Review, User
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

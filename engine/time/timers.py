@@ -11,10 +11,10 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import notifications
-from engine.actor import Actor
-from engine.calendar import WorkCalendar
-from engine.projection import record
+from engine.bpmn.projection import record
+from engine.notify import notifications
+from engine.people.actor import Actor
+from engine.time.calendar import WorkCalendar
 from models import Complaint, Deadline, ProcessInstance, Task, Timer
 
 STATE = {TaskState.WAITING: "pending", TaskState.READY: "pending", TaskState.COMPLETED: "fired"}

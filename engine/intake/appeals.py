@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.actor import Actor
 from engine.errors import InvalidInput
-from engine.inn import inn_problem
+from engine.intake.inn import inn_problem
+from engine.people.actor import Actor
 from models import (
     APPEAL_TYPES,
     CHANNELS,

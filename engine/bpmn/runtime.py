@@ -1,12 +1,9 @@
 """How a use case runs: the transaction, starting, advancing and saving an instance with its projections."""
-
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,45 +13,28 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import access, deadlines, intake, notifications, projection, timers
-from engine.actor import Actor
-from engine.calendar import DEFAULT_WEEK, Period
-from engine.deadlines import CalendarSource
-from engine.definitions import Definitions, Deployed
-from engine.errors import (
-    ConcurrentUpdate,
-    StepFailed,
-)
-from engine.notifications import Delivery
-from engine.persistence import dump_workflow, load_workflow
-from engine.public import PublicRules
-from engine.running import StepError, open_incident, run_step
-from engine.scripting import make_script_engine
-from models import Appeal, Complaint, ProcessInstance, Task, User, utcnow
+from engine.bpmn import projection
+from engine.bpmn.definitions import Definitions, Deployed
+from engine.bpmn.persistence import dump_workflow, load_workflow
+from engine.bpmn.running import StepError, open_incident, run_step
+from engine.bpmn.scripting import make_script_engine
+from engine.errors import ConcurrentUpdate, StepFailed
+from engine.notify.notifications import Delivery
+from engine.people import access
+from engine.people.actor import Actor
+from engine.settings import EngineSettings
+from engine.time import deadlines, timers
+from engine.time.deadlines import CalendarSource
+from models import Complaint, ProcessInstance, Task, User, utcnow
 
 
 def answer_date(planned: dict[str, Any]) -> str | None:
     return next((step["due_at"] for step in planned["steps"] if step["code"] == "1.3"), None)
 
 
-@dataclass(frozen=True)
-class EngineSettings:
-    processes_dir: Path
-    complaint_process: str = "complaint"
-    qms_department: str = "СМК"
-    lane_groups: dict[str, str] = field(default_factory=lambda: {"СМК": "СМК"})
-    max_reassignments: int = 3
-    max_contact_attempts: int = 3
-    max_rounds: int = 3
-    timezone: str = "Europe/Moscow"
-    week: dict[int, tuple[Period, ...]] = field(default_factory=lambda: dict(DEFAULT_WEEK))
-    warning_fraction: float = 0.75
-    attachments_dir: Path = Path("instance/attachments")
-    public: PublicRules = field(default_factory=PublicRules)
-
-
-class EngineCore:
-    """The mechanics every use case shares; `ProcessEngine` adds the use cases themselves."""
+class Runtime:
+    """The mechanics every use case shares: the session, clock, definitions, calendar and script engine,
+    and the steps of a transaction. The use-case modules of each concern receive it."""
 
     def __init__(self, session: Session, settings: EngineSettings,
                  clock: Callable[[], dt.datetime] = utcnow, delivery: Delivery | None = None) -> None:
@@ -71,7 +51,7 @@ class EngineCore:
 
     # --- steps of the use cases --------------------------------------------------------------
     @contextmanager
-    def _transaction(self) -> Iterator[Session]:
+    def transaction(self) -> Iterator[Session]:
         s = self.session
         self._armed.clear()
         try:
@@ -90,7 +70,7 @@ class EngineCore:
             s.rollback()
             raise
 
-    def _start(self, s: Session, deployed: Deployed, business_key: str, variables: dict[str, Any],
+    def start_in(self, s: Session, deployed: Deployed, business_key: str, variables: dict[str, Any],
                actor: Actor, now: dt.datetime) -> ProcessInstance:
         workflow = BpmnWorkflow(deployed.spec, deployed.subprocess_specs, script_engine=self.script_engine)
         workflow.task_tree.data.update(variables)
@@ -108,10 +88,10 @@ class EngineCore:
             projection.record(s, instance, actor, "incident_opened", now,
                               {"incident": incident.id, "message": err.message})
             return instance
-        self._save(s, instance, workflow, deployed, actor, now)
+        self.save(s, instance, workflow, deployed, actor, now)
         return instance
 
-    def _advance(self, s: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: Actor,
+    def advance(self, s: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: Actor,
                  now: dt.datetime, step: Callable[[], Any]) -> None:
         """Run a step; on failure drop everything unsaved, open an incident and raise StepFailed."""
         try:
@@ -124,7 +104,7 @@ class EngineCore:
             raise StepFailed(f"The process failed at {err.element_id or 'a step'}: {err.message}",
                              incident.id) from err
 
-    def _save(self, s: Session, instance: ProcessInstance, workflow: BpmnWorkflow, deployed: Deployed,
+    def save(self, s: Session, instance: ProcessInstance, workflow: BpmnWorkflow, deployed: Deployed,
               actor: Actor, now: dt.datetime) -> None:
         data = projection.current_data(workflow)
         instance.state = dump_workflow(workflow)
@@ -140,12 +120,12 @@ class EngineCore:
             instance.status, instance.ended_at = "completed", now
             projection.record(s, instance, actor, "completed", now)
 
-    def _load(self, instance: ProcessInstance, deployed: Deployed) -> BpmnWorkflow:
+    def load(self, instance: ProcessInstance, deployed: Deployed) -> BpmnWorkflow:
         workflow = load_workflow(instance.state, deployed.spec, deployed.subprocess_specs)
         workflow.script_engine = self.script_engine
         return workflow
 
-    def _set_assignee(self, s: Session, row: Task, user: User, actor: Actor, kind: str,
+    def set_assignee(self, s: Session, row: Task, user: User, actor: Actor, kind: str,
                       reason: str | None) -> Task:
         instance = access.lock_instance(s, row.instance_id)
         before = row.assignee.login if row.assignee else None
@@ -159,34 +139,6 @@ class EngineCore:
         s.flush()
         return row
 
-    def _register_in(self, s: Session, data: intake.AppealInput, actor: Actor,
-                     now: dt.datetime) -> tuple[Appeal, Complaint | None]:
-        """Register inside the caller's transaction: the appeal, its complaint, deadlines, process, ack."""
-        appeal, complaint = intake.register(s, data, actor, now, self.tz, self.settings.qms_department,
-                                           self.settings.attachments_dir)
-        if complaint is not None:
-            variables = {
-                "complaint_number": complaint.number,
-                "department": complaint.department.code if complaint.department else None,
-                "received_at": complaint.registered_at.isoformat(),
-                "importance": complaint.importance, "kind": complaint.kind,
-                "max_reassignments": self.settings.max_reassignments,
-                "max_contact_attempts": self.settings.max_contact_attempts,
-                "max_rounds": self.settings.max_rounds,
-                "warning_fraction": self.settings.warning_fraction,
-            }
-            deployed = self.definitions.latest(s, self.settings.complaint_process)
-            planned = deadlines.what_if(deployed, self.script_engine, complaint.registered_at,
-                                        self.calendars.current(), self.settings.warning_fraction)
-            timers.plan_deadlines(s, complaint, planned)
-            timers.warn_provisional(s, planned["provisional_years"], self.settings.qms_department, now)
-            self._start(s, deployed, complaint.number or "", variables, actor, now)
-            if data.contact_email:
-                notifications.enqueue(s, "ack_client", f"email:{data.contact_email}", f"ack:{appeal.number}", {
-                    "number": appeal.number, "complaint_number": complaint.number,
-                    "answer_by": self._local_date(answer_date(planned))}, now, complaint.number)
-        return appeal, complaint
-
     def answer_by(self, received_at: dt.datetime) -> dt.datetime | None:
         """The moment promised to the client for an appeal received then: the end of step 1.3."""
         deployed = self.definitions.latest(self.session, self.settings.complaint_process)
@@ -195,7 +147,7 @@ class EngineCore:
         due = answer_date(planned)
         return dt.datetime.fromisoformat(due) if due else None
 
-    def _local_date(self, iso: str | None) -> str:
+    def local_date(self, iso: str | None) -> str:
         if not iso:
             return "—"
         return dt.datetime.fromisoformat(iso).astimezone(self.tz).strftime("%d.%m.%Y")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidInput
-from engine.transports import DeliveryError, SmtpTransport, TelegramTransport
+from engine.notify.transports import DeliveryError, SmtpTransport, TelegramTransport
 from models import Department, NotificationTemplate, Outbox, Responsible, User
 
 DEFAULTS: dict[str, tuple[str, str]] = {

@@ -10,7 +10,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import parseaddr, parsedate_to_datetime
 
-from engine.intake import NewFile
+from engine.intake.appeals import NewFile
 
 
 @dataclass(frozen=True)

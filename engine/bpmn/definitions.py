@@ -16,10 +16,10 @@ from SpiffWorkflow.spiff.specs.defaults import UserTask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine import forms as form_rules
+from engine.bpmn import forms as form_rules
+from engine.bpmn.persistence import spec_from_json, spec_to_json
+from engine.bpmn.scripting import compile_expression, compile_script
 from engine.errors import DefinitionNotFound, InvalidDefinition
-from engine.persistence import spec_from_json, spec_to_json
-from engine.scripting import compile_expression, compile_script
 from models import ProcessDefinition
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.actor import Actor
 from engine.errors import NotAllowed, TaskAssignedToOther, TaskNotFound, TaskNotOpen
+from engine.people.actor import Actor
 from models import Department, ProcessInstance, Task, User
 
 

@@ -1,0 +1,1 @@
+"""The BPMN runtime: definitions, persistence, the script sandbox, running steps, forms and projections."""

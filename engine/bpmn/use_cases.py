@@ -1,0 +1,146 @@
+"""Use cases of the BPMN runtime: deploying definitions, starting instances, working on tasks, incidents."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.bpmn import forms, projection
+from engine.bpmn.definitions import Bundle
+from engine.bpmn.runtime import Runtime
+from engine.errors import Conflict, IncidentNotFound, InvalidInput, TaskAssignedToOther, TaskNotOpen
+from engine.intake import appeals
+from engine.people import access
+from engine.people.actor import Actor
+from engine.time import timers
+from models import Complaint, Incident, ProcessDefinition, ProcessInstance, Task, User
+
+
+def deploy(rt: Runtime, key: str, bundle: Bundle, actor: Actor) -> ProcessDefinition:
+    with rt.transaction() as s:
+        return rt.definitions.deploy(s, key, bundle, actor.name)
+
+
+def deploy_processes(rt: Runtime, actor: Actor) -> ProcessDefinition:
+    """Deploy the complaint process from the diagrams in the processes folder (no-op if unchanged)."""
+    return deploy(rt, rt.settings.complaint_process, Bundle.from_directory(rt.settings.processes_dir), actor)
+
+
+def start(rt: Runtime, key: str, business_key: str, variables: dict[str, Any], actor: Actor) -> ProcessInstance:
+    with rt.transaction() as s:
+        deployed = rt.definitions.latest(s, key)
+        return rt.start_in(s, deployed, business_key, variables, actor, rt.clock())
+
+
+def complete_task(rt: Runtime, task_id: str, data: dict[str, Any], actor: Actor,
+                  files: dict[str, appeals.NewFile] | None = None) -> Task:
+    """Complete a human task with form data; `files` (field → upload) are attached to the complaint's
+    appeal in the same transaction and referenced from the data as "attachment:ID"."""
+    with rt.transaction() as s:
+        now = rt.clock()
+        row = access.open_task(s, task_id)
+        access.check_may_work(s, row, actor)
+        instance = access.lock_instance(s, row.instance_id)
+        s.refresh(row)
+        if row.status != "open":
+            raise TaskNotOpen(f"Task {task_id} is already {row.status}.")
+        deployed = rt.definitions.get(s, instance.definition_id)
+        workflow = rt.load(instance, deployed)
+        spiff_task = workflow.get_task_from_id(UUID(task_id))
+        if spiff_task is None or spiff_task.state != TaskState.READY:
+            raise TaskNotOpen(f"Task {task_id} is not ready in its process.")
+        _name, schema = deployed.form_of(spiff_task.task_spec)
+        data = {**data, **_attach(rt, s, row, files or {}, actor, now)}
+        forms.validate(schema or {"type": "object"}, data, lambda src, v: access.known(s, src, v))
+        before = dict(spiff_task.data)
+        stamps = {**before.get("step_completed_at", {}), **({row.step: now.isoformat()} if row.step else {})}
+
+        def complete() -> None:
+            spiff_task.set_data(**data, step_completed_at=stamps)
+            spiff_task.run()
+
+        rt.advance(s, instance, workflow, actor, now, complete)
+        row.status, row.completed_at, row.completed_by = "completed", now, actor.name
+        timers.complete_step(s, row.business_key, row.step, row.created_at, rt.calendars.current(), now)
+        after = projection.current_data(workflow)
+        projection.record(s, instance, actor, "task_completed", now,
+                          {"form": data, "changed": projection.changes({**before, **data}, after)}, row)
+        rt.save(s, instance, workflow, deployed, actor, now)
+        return row
+
+
+def _attach(rt: Runtime, s: Session, row: Task, files: dict[str, appeals.NewFile], actor: Actor,
+            now: dt.datetime) -> dict[str, str]:
+    if not files:
+        return {}
+    complaint = s.scalar(select(Complaint).where(Complaint.number == row.business_key))
+    if complaint is None:
+        raise InvalidInput("Files need a complaint.", {k: ["This process has no complaint to attach to."]
+                                                      for k in files})
+    stored = appeals.store_files(s, complaint.appeal_id, tuple(files.values()), rt.settings.attachments_dir,
+                                 actor, now)
+    return {name: f"attachment:{a.id}" for name, a in zip(files, stored, strict=True)}
+
+
+def claim(rt: Runtime, task_id: str, actor: Actor) -> Task:
+    with rt.transaction() as s:
+        if actor.user_id is None:
+            raise InvalidInput("Claiming needs a user.", {"user": ["Name the user who claims the task."]})
+        row = access.open_task(s, task_id)
+        if row.assignee_id not in (None, actor.user_id):
+            raise TaskAssignedToOther(f"Task {task_id} is assigned to {row.assignee.full_name}.")
+        access.check_may_work(s, row, actor)
+        return rt.set_assignee(s, row, s.get(User, actor.user_id), actor, "task_claimed", None)
+
+
+def assign(rt: Runtime, task_id: str, login: str, actor: Actor, reason: str | None) -> Task:
+    with rt.transaction() as s:
+        row = access.open_task(s, task_id)
+        user = s.scalar(select(User).where(User.login == login, User.active.is_(True)))
+        if user is None:
+            raise InvalidInput("Unknown user.", {"user": [f"No active user {login}."]})
+        return rt.set_assignee(s, row, user, actor, "task_assigned", reason)
+
+
+def retry_incident(rt: Runtime, incident_id: int, actor: Actor) -> Incident:
+    """Run the instance on from its last saved state (re-arming failed timers); on success the incident
+    is resolved, on failure it stays open and StepFailed names the new incident."""
+    with rt.transaction() as s:
+        incident = s.get(Incident, incident_id)
+        if incident is None or incident.instance_id is None:
+            raise IncidentNotFound(f"No incident {incident_id} with an instance.")
+        if incident.resolved_at is not None:
+            raise Conflict(f"Incident {incident_id} is already resolved.")
+        now = rt.clock()
+        instance = access.lock_instance(s, incident.instance_id)
+        deployed = rt.definitions.get(s, instance.definition_id)
+        workflow = rt.load(instance, deployed)
+        timers.rearm_failed(s, instance.id)
+        rt.advance(s, instance, workflow, actor, now, workflow.refresh_timers)
+        incident.resolved_at, incident.resolved_by = now, actor.name
+        if instance.status == "incident":
+            instance.status = "active"
+        projection.record(s, instance, actor, "incident_resolved", now, {"incident": incident_id})
+        rt.save(s, instance, workflow, deployed, actor, now)
+        return incident
+
+
+def task_data(rt: Runtime, row: Task) -> dict[str, Any]:
+    """The process variables a task sees, to prefill its form (read only)."""
+    instance = rt.session.get(ProcessInstance, row.instance_id)
+    if instance is None:
+        return {}
+    workflow = rt.load(instance, rt.definitions.get(rt.session, instance.definition_id))
+    spiff_task = workflow.get_task_from_id(UUID(row.id))
+    return dict(spiff_task.data) if spiff_task is not None else {}
+
+
+def form_schema(rt: Runtime, row: Task) -> dict[str, Any] | None:
+    instance = rt.session.get(ProcessInstance, row.instance_id)
+    if instance is None or row.form is None:
+        return None
+    return rt.definitions.get(rt.session, instance.definition_id).forms.get(row.form)

@@ -1,0 +1,172 @@
+"""The engine's one front door: every public method is a use case, delegated to the module of its concern.
+
+Each concern keeps its use cases in its own folder (`bpmn/`, `time/`, `intake/`, `notify/`, `people/`)
+as functions of the shared `Runtime`; this class only names them in one place.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine.bpmn import use_cases as bpmn
+from engine.bpmn.definitions import Bundle, Definitions
+from engine.bpmn.runtime import Runtime
+from engine.intake import use_cases as intake
+from engine.intake.appeals import AppealInput, NewFile
+from engine.intake.public import FeedbackInput, ReviewInput
+from engine.notify import use_cases as notify
+from engine.notify.notifications import Delivery
+from engine.people import use_cases as people
+from engine.people.actor import Actor
+from engine.people.directory import ResponsibleSpec
+from engine.settings import EngineSettings
+from engine.time import use_cases as time
+from engine.time.deadlines import CalendarSource
+from models import (
+    ApiClient,
+    Appeal,
+    Complaint,
+    Incident,
+    ProcessDefinition,
+    ProcessInstance,
+    Review,
+    Task,
+    User,
+    utcnow,
+)
+
+__all__ = ["EngineSettings", "ProcessEngine"]
+
+
+class ProcessEngine:
+    """The use cases. Each public method is one transaction: lock, load, act, advance, save, project."""
+
+    def __init__(self, session: Session, settings: EngineSettings,
+                 clock: Callable[[], dt.datetime] = utcnow, delivery: Delivery | None = None) -> None:
+        self.runtime = Runtime(session, settings, clock, delivery)
+
+    # --- what the composition root and the pages read ----------------------------------------
+    @property
+    def session(self) -> Session:
+        return self.runtime.session
+
+    @property
+    def settings(self) -> EngineSettings:
+        return self.runtime.settings
+
+    @property
+    def calendars(self) -> CalendarSource:
+        return self.runtime.calendars
+
+    @property
+    def definitions(self) -> Definitions:
+        return self.runtime.definitions
+
+    @property
+    def script_engine(self) -> Any:
+        return self.runtime.script_engine
+
+    @property
+    def delivery(self) -> Delivery:
+        return self.runtime.delivery
+
+    @delivery.setter
+    def delivery(self, value: Delivery) -> None:
+        self.runtime.delivery = value
+
+    @property
+    def on_timer_armed(self) -> Callable[[dt.datetime], None] | None:
+        return self.runtime.on_timer_armed
+
+    @on_timer_armed.setter
+    def on_timer_armed(self, callback: Callable[[dt.datetime], None] | None) -> None:
+        self.runtime.on_timer_armed = callback
+
+    # --- BPMN runtime: definitions, instances, tasks, incidents ---------------------------------
+    def deploy(self, key: str, bundle: Bundle, actor: Actor) -> ProcessDefinition:
+        return bpmn.deploy(self.runtime, key, bundle, actor)
+
+    def deploy_processes(self, actor: Actor) -> ProcessDefinition:
+        return bpmn.deploy_processes(self.runtime, actor)
+
+    def start(self, key: str, business_key: str, variables: dict[str, Any], actor: Actor) -> ProcessInstance:
+        return bpmn.start(self.runtime, key, business_key, variables, actor)
+
+    def complete_task(self, task_id: str, data: dict[str, Any], actor: Actor,
+                      files: dict[str, NewFile] | None = None) -> Task:
+        return bpmn.complete_task(self.runtime, task_id, data, actor, files)
+
+    def claim(self, task_id: str, actor: Actor) -> Task:
+        return bpmn.claim(self.runtime, task_id, actor)
+
+    def assign(self, task_id: str, login: str, actor: Actor, reason: str | None) -> Task:
+        return bpmn.assign(self.runtime, task_id, login, actor, reason)
+
+    def retry_incident(self, incident_id: int, actor: Actor) -> Incident:
+        return bpmn.retry_incident(self.runtime, incident_id, actor)
+
+    def task_data(self, row: Task) -> dict[str, Any]:
+        return bpmn.task_data(self.runtime, row)
+
+    def form_schema(self, row: Task) -> dict[str, Any] | None:
+        return bpmn.form_schema(self.runtime, row)
+
+    # --- time: timers, deadlines, the calendar ----------------------------------------------------
+    def fire_due_timers(self, now: dt.datetime | None = None) -> list[str]:
+        return time.fire_due_timers(self.runtime, now)
+
+    def pending_timer_dues(self) -> list[dt.datetime]:
+        return time.pending_timer_dues(self.runtime)
+
+    def what_if(self, received_at: dt.datetime) -> dict[str, Any]:
+        return time.what_if(self.runtime, received_at)
+
+    def answer_by(self, received_at: dt.datetime) -> dt.datetime | None:
+        return self.runtime.answer_by(received_at)
+
+    def set_calendar_override(self, day: dt.date, kind: str, periods: list[tuple[str, str]], note: str,
+                              actor: Actor) -> None:
+        time.set_calendar_override(self.runtime, day, kind, periods, note, actor)
+
+    def remove_calendar_override(self, day: dt.date, actor: Actor) -> None:
+        time.remove_calendar_override(self.runtime, day, actor)
+
+    # --- intake: every channel ---------------------------------------------------------------------
+    def register_appeal(self, data: AppealInput, actor: Actor,
+                        idempotency: tuple[int, str, str] | None = None) -> tuple[Appeal, Complaint | None]:
+        return intake.register_appeal(self.runtime, data, actor, idempotency)
+
+    def submit_feedback(self, data: FeedbackInput, ip: str | None) -> tuple[Appeal, Complaint | None, str]:
+        return intake.submit_feedback(self.runtime, data, ip)
+
+    def submit_review(self, data: ReviewInput, ip: str | None) -> Review:
+        return intake.submit_review(self.runtime, data, ip)
+
+    def ingest_mail(self, raw: bytes, mailbox: str, appeal_type: str = "complaint",
+                    department: str | None = None) -> Appeal | None:
+        return intake.ingest_mail(self.runtime, raw, mailbox, appeal_type, department)
+
+    # --- notifications ----------------------------------------------------------------------------
+    def deliver_outbox(self, now: dt.datetime | None = None) -> dict[str, int]:
+        return notify.deliver_outbox(self.runtime, now)
+
+    def set_template(self, kind: str, subject: str, body: str, actor: Actor) -> None:
+        notify.set_template(self.runtime, kind, subject, body, actor)
+
+    # --- people: the directory ---------------------------------------------------------------------
+    def create_user(self, login: str, full_name: str, password: str, roles: list[str],
+                    departments: list[str], email: str | None = None) -> User:
+        return people.create_user(self.runtime, login, full_name, password, roles, departments, email)
+
+    def create_api_client(self, name: str, scopes: list[str], user_login: str | None,
+                          channels: list[str] | None = None) -> tuple[ApiClient, str]:
+        return people.create_api_client(self.runtime, name, scopes, user_login, channels)
+
+    def revoke_api_client(self, name: str) -> ApiClient:
+        return people.revoke_api_client(self.runtime, name)
+
+    def upsert_responsibles(self, specs: list[ResponsibleSpec], qms_code: str) -> None:
+        people.upsert_responsibles(self.runtime, specs, qms_code)

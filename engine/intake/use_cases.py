@@ -1,0 +1,154 @@
+"""Use cases of intake: registering appeals from staff and the API, the site form, ratings and e-mail."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.bpmn.runtime import Runtime, answer_date
+from engine.errors import ConcurrentUpdate
+from engine.intake import appeals, mail, public
+from engine.intake.appeals import AppealInput
+from engine.notify import notifications
+from engine.people.actor import Actor
+from engine.time import deadlines, timers
+from models import Appeal, Complaint, Consent, IdempotencyRecord, IngestedMessage, Review
+
+REGISTER_ATTEMPTS = 3
+
+
+def register_appeal(rt: Runtime, data: AppealInput, actor: Actor,
+                    idempotency: tuple[int, str, str] | None = None) -> tuple[Appeal, Complaint | None]:
+    """Register an appeal (and open its complaint). With `idempotency` = (client id, key, request hash)
+    a retry of the same request returns the appeal registered the first time."""
+    for attempt in range(1, REGISTER_ATTEMPTS + 1):
+        if idempotency is not None:
+            earlier = appeals.replay(rt.session, *idempotency)
+            if earlier is not None:
+                return earlier
+        try:
+            return _register(rt, data, actor, idempotency)
+        except (IntegrityError, ConcurrentUpdate):
+            # Another request created the same counterparty or key at the same moment: the next
+            # attempt finds it. Anything else is not ours to retry.
+            rt.session.rollback()
+            if attempt == REGISTER_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _register(rt: Runtime, data: AppealInput, actor: Actor,
+              idempotency: tuple[int, str, str] | None) -> tuple[Appeal, Complaint | None]:
+    with rt.transaction() as s:
+        now = rt.clock()
+        appeal, complaint = register_in(rt, s, data, actor, now)
+        if idempotency is not None:
+            s.add(IdempotencyRecord(client_id=idempotency[0], key=idempotency[1], request_hash=idempotency[2],
+                                    status=201, body={"appeal": appeal.number}, created_at=now))
+        return appeal, complaint
+
+
+def register_in(rt: Runtime, s: Session, data: AppealInput, actor: Actor,
+                 now: dt.datetime) -> tuple[Appeal, Complaint | None]:
+    """Register inside the caller's transaction: the appeal, its complaint, deadlines, process, ack."""
+    appeal, complaint = appeals.register(s, data, actor, now, rt.tz, rt.settings.qms_department,
+                                       rt.settings.attachments_dir)
+    if complaint is not None:
+        variables = {
+            "complaint_number": complaint.number,
+            "department": complaint.department.code if complaint.department else None,
+            "received_at": complaint.registered_at.isoformat(),
+            "importance": complaint.importance, "kind": complaint.kind,
+            "max_reassignments": rt.settings.max_reassignments,
+            "max_contact_attempts": rt.settings.max_contact_attempts,
+            "max_rounds": rt.settings.max_rounds,
+            "warning_fraction": rt.settings.warning_fraction,
+        }
+        deployed = rt.definitions.latest(s, rt.settings.complaint_process)
+        planned = deadlines.what_if(deployed, rt.script_engine, complaint.registered_at,
+                                    rt.calendars.current(), rt.settings.warning_fraction)
+        timers.plan_deadlines(s, complaint, planned)
+        timers.warn_provisional(s, planned["provisional_years"], rt.settings.qms_department, now)
+        rt.start_in(s, deployed, complaint.number or "", variables, actor, now)
+        if data.contact_email:
+            notifications.enqueue(s, "ack_client", f"email:{data.contact_email}", f"ack:{appeal.number}", {
+                "number": appeal.number, "complaint_number": complaint.number,
+                "answer_by": rt.local_date(answer_date(planned))}, now, complaint.number)
+    return appeal, complaint
+
+
+
+def submit_feedback(rt: Runtime, data: public.FeedbackInput, ip: str | None) -> tuple[Appeal, Complaint | None, str]:
+    """Register an appeal from the site form with its consents; a complaint also notifies the CEO and
+    QMS. Returns the appeal, its complaint and the answer date promised to the client."""
+    rules = rt.settings.public
+    with rt.transaction() as s:
+        now = rt.clock()
+        public.check_rate(s, ip, rules, now)
+        appeal, complaint = register_in(rt, s, public.feedback_appeal(data, rules), Actor("сайт: форма"), now)
+        for kind in ("personal_data", "user_agreement"):
+            s.add(Consent(appeal_id=appeal.id, kind=kind, text_version=rules.consent_version, given_at=now, ip=ip))
+        due = rt.answer_by(appeal.received_at) if complaint else None
+        answer_by = due.astimezone(rt.tz).strftime("%d.%m.%Y") if due else ""
+        if complaint is not None:
+            context = {"number": appeal.number, "complaint_number": complaint.number, "text": appeal.text,
+                       "author": data.full_name or "—", "contact": f"{data.phone} {data.email}".strip() or "—",
+                       "organisation": f"{data.organisation} {data.inn}".strip() or "—"}
+            for recipient in rules.site_complaint_recipients:
+                notifications.enqueue(s, "site_complaint", recipient, f"site:{appeal.number}:{recipient}",
+                                      context, now, complaint.number)
+        return appeal, complaint, answer_by
+
+def submit_review(rt: Runtime, data: public.ReviewInput, ip: str | None) -> Review:
+    """Store a rating; a low one with a comment becomes a complaint appeal for the right department."""
+    rules = rt.settings.public
+    with rt.transaction() as s:
+        now = rt.clock()
+        public.check_rate(s, ip, rules, now)
+        review, employee = public.review_row(s, data)
+        review.created_at = now
+        s.add(review)
+        s.flush()
+        kinds = (["publish_review"] if data.publish else []) + \
+            (["personal_data"] if data.consent_personal_data else [])
+        for kind in kinds or ["none"]:
+            s.add(Consent(review_id=review.id, kind=kind, text_version=rules.consent_version, given_at=now, ip=ip))
+        if review.rating <= rules.low_rating and review.comment:
+            whom = employee.full_name if employee else "доставка"
+            department = employee.departments[0].code if employee and employee.departments else \
+                rules.delivery_department
+            contact = data.author_contact or ""
+            appeal, complaint = register_in(rt, s, AppealInput(
+                type="complaint", channel="rate_manager" if employee else "delivery_rating",
+                subject=f"Оценка {review.rating} из 5: {whom}", text=review.comment,
+                contact_name=data.author_name or None,
+                contact_email=contact if public.EMAIL.match(contact) else None,
+                contact_phone=None if public.EMAIL.match(contact) else contact or None,
+                department=department), Actor("сайт: оценка"), now)
+            review.appeal_id = appeal.id
+            if employee is None:
+                notifications.enqueue(s, "low_rating", "group:commerce", f"rating:{review.id}", {
+                    "rating": review.rating, "subject": f"Оценка доставки {review.rating} из 5",
+                    "comment": review.comment, "number": complaint.number if complaint else appeal.number},
+                    now, complaint.number if complaint else None)
+        return review
+
+def ingest_mail(rt: Runtime, raw: bytes, mailbox: str, appeal_type: str = "complaint",
+                department: str | None = None) -> Appeal | None:
+    """Turn one e-mail into an appeal; a message already ingested (same Message-ID) gives None."""
+    parsed = mail.parse(raw)
+    with rt.transaction() as s:
+        now = rt.clock()
+        if s.scalar(select(IngestedMessage.id).where(IngestedMessage.message_id == parsed.message_id)):
+            return None
+        received_at = parsed.sent_at if parsed.sent_at and parsed.sent_at <= now else now
+        appeal, _complaint = register_in(rt, s, AppealInput(
+            type=appeal_type, channel="email", subject=(parsed.subject or "(без темы)")[:300],
+            text=parsed.body or "(пустое письмо)", received_at=received_at,
+            contact_name=parsed.sender_name or parsed.sender_email or None,
+            contact_email=parsed.sender_email or None, department=department,
+            attachments=parsed.attachments), Actor(f"почта: {mailbox}"), now)
+        s.add(IngestedMessage(message_id=parsed.message_id, appeal_id=appeal.id, mailbox=mailbox, ingested_at=now))
+        return appeal

@@ -1,0 +1,36 @@
+"""Use cases of notifications: delivering the outbox and editing the templates QMS owns."""
+from __future__ import annotations
+
+import datetime as dt
+
+from engine.bpmn.runtime import Runtime
+from engine.notify import notifications
+from engine.notify.transports import DeliveryError
+from engine.people.actor import Actor
+from models import Outbox
+
+
+def deliver_outbox(rt: Runtime, now: dt.datetime | None = None) -> dict[str, int]:
+    """Send what is due in the outbox; returns how many were sent, retried and failed."""
+    now = now or rt.clock()
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    if rt.delivery.smtp is None and rt.delivery.telegram is None:
+        return counts  # nothing to send with: rows wait in the outbox until a transport is configured
+    with rt.transaction() as s:
+        batch = [row.id for row in notifications.claim_batch(s, now)]
+    for row_id in batch:
+        with rt.transaction() as s:
+            row = s.get(Outbox, row_id)
+            error = None
+            try:
+                notifications.send(s, row, rt.delivery)
+            except DeliveryError as err:
+                error = err
+            notifications.settle(row, error, rt.clock())
+            counts["sent" if row.status == "sent" else "retry" if row.status == "pending" else "failed"] += 1
+    return counts
+
+
+def set_template(rt: Runtime, kind: str, subject: str, body: str, actor: Actor) -> None:
+    with rt.transaction() as s:
+        notifications.set_template(s, kind, subject, body, actor.name, rt.clock())

@@ -1,0 +1,29 @@
+"""Use cases of the directory: users, API clients and the responsibles of each department."""
+from __future__ import annotations
+
+from engine.bpmn.runtime import Runtime
+from engine.people import directory
+from models import ApiClient, User
+
+
+def create_user(rt: Runtime, login: str, full_name: str, password: str, roles: list[str],
+                departments: list[str], email: str | None = None) -> User:
+    with rt.transaction() as s:
+        return directory.create_user(s, login, full_name, password, roles, departments, email)
+
+
+def create_api_client(rt: Runtime, name: str, scopes: list[str], user_login: str | None,
+                      channels: list[str] | None = None) -> tuple[ApiClient, str]:
+    with rt.transaction() as s:
+        return directory.create_api_client(s, name, scopes, user_login, channels)
+
+
+def revoke_api_client(rt: Runtime, name: str) -> ApiClient:
+    with rt.transaction() as s:
+        return directory.revoke_api_client(s, name)
+
+
+def upsert_responsibles(rt: Runtime, specs: list[directory.ResponsibleSpec], qms_code: str) -> None:
+    with rt.transaction() as s:
+        for spec in specs:
+            directory.upsert_responsible(s, spec, is_qms=spec.department_code == qms_code)

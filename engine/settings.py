@@ -1,0 +1,24 @@
+"""The engine's settings: plain values the composition root (web/app.py) reads from configuration."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.intake.public import PublicRules
+from engine.time.calendar import DEFAULT_WEEK, Period
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    processes_dir: Path
+    complaint_process: str = "complaint"
+    qms_department: str = "СМК"
+    lane_groups: dict[str, str] = field(default_factory=lambda: {"СМК": "СМК"})
+    max_reassignments: int = 3
+    max_contact_attempts: int = 3
+    max_rounds: int = 3
+    timezone: str = "Europe/Moscow"
+    week: dict[int, tuple[Period, ...]] = field(default_factory=lambda: dict(DEFAULT_WEEK))
+    warning_fraction: float = 0.75
+    attachments_dir: Path = Path("instance/attachments")
+    public: PublicRules = field(default_factory=PublicRules)
