@@ -33,7 +33,14 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
 	@[ -x /usr/bin/chromium ] || echo "Chromium missing: browser tests will be skipped (apt-get install -y chromium)"
 
-run: setup
+# The demo's session key: random, made once, kept under instance/ (never committed). A real deployment
+# sets SECRET_KEY instead; without either the app refuses to start.
+SECRET := instance/secret_key
+$(SECRET):
+	mkdir -p instance
+	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(48))" > $(SECRET)
+
+run: setup $(SECRET)
 	$(APP) db upgrade
 	$(APP) deploy-processes
 	$(APP) seed-demo

@@ -10,6 +10,7 @@ import http.client
 import json
 import os
 import platform
+import secrets
 import socket
 import statistics
 import subprocess
@@ -58,7 +59,8 @@ def main() -> None:
         with app.app_context():
             _client, token = app.extensions["complaint_engine"].create_api_client("bench-intake", [], None)
         port = free_port()
-        env = {**os.environ, "DATABASE_URL": url, "COMPLAINT_DESK_INSTANCE": tmp}
+        env = {**os.environ, "DATABASE_URL": url, "COMPLAINT_DESK_INSTANCE": tmp,
+               "SECRET_KEY": secrets.token_urlsafe(32)}
         server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", str(args.workers), "-b",
                                    f"127.0.0.1:{port}", "--log-level", "warning", "web.app:create_app()"],
                                   cwd=ROOT, env=env)

@@ -170,3 +170,12 @@ class ProcessEngine:
 
     def upsert_responsibles(self, specs: list[ResponsibleSpec], qms_code: str) -> None:
         people.upsert_responsibles(self.runtime, specs, qms_code)
+
+    def sign_out_everywhere(self, user_id: int) -> None:
+        people.sign_out_everywhere(self.runtime, user_id)
+
+    def set_password(self, user_id: int, password: str) -> User:
+        return people.set_password(self.runtime, user_id, password)
+
+    def deactivate_user(self, login: str) -> User:
+        return people.deactivate_user(self.runtime, login)

@@ -45,6 +45,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     roles: Mapped[list[Any]] = mapped_column(default=list)
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of the session cookie's user id: raising it ends every session signed in before.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     departments: Mapped[list[Department]] = relationship(secondary=user_departments)
 
@@ -64,7 +66,7 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_epoch}"
 
 
 class Responsible(Base):

@@ -25,6 +25,13 @@ def free_port() -> int:
 def test_fresh_instance_migrates_seeds_and_serves(tmp_path: Path) -> None:
     env = {**os.environ, "COMPLAINT_DESK_INSTANCE": str(tmp_path), "DATABASE_URL": ""}
     env.pop("TEST_DATABASE_URL", None)
+    env.pop("SECRET_KEY", None)
+
+    refused = subprocess.run([str(BIN), "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120)
+    assert refused.returncode != 0
+    assert "SECRET_KEY is not set" in refused.stderr
+    assert not (tmp_path / "complaint_desk.sqlite").exists()
+    (tmp_path / "secret_key").write_text("a-demo-key-written-the-way-make-run-does-it\n")
 
     def run(*args: str) -> str:
         done = subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True, timeout=120)

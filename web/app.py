@@ -12,8 +12,9 @@ from engine.intake.public import PublicRules
 from engine.notify.notifications import Delivery
 from engine.notify.transports import SmtpTransport, TelegramTransport
 from models import db
-from web import api, cli, errors, ui, vendor
+from web import api, cli, errors, security, ui, vendor
 from web.config import ROOT, Config
+from web.signin_limits import limiter
 
 migrate = Migrate()
 
@@ -51,10 +52,12 @@ def create_app(config: type[Config] | Config = Config) -> Flask:
     app = Flask(__name__, instance_path=str(Config.INSTANCE_PATH))
     app.config.from_object(config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    security.register(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     app.extensions["complaint_engine"] = ProcessEngine(db.session, engine_settings(app), delivery=delivery(app))
+    limiter.init_app(app)
     errors.register(app)
     api.register(app)
     ui.register(app, api.blueprints())

@@ -6,9 +6,11 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
+from sqlalchemy import select
 
 from engine import Actor
 from engine.errors import EngineError, InvalidInput
+from models import User
 from web.queries import engine
 
 
@@ -54,6 +56,31 @@ def register(app: Flask) -> None:
         except InvalidInput as err:
             _fail(err)
         click.echo(f"user {user.login} created")
+
+    @app.cli.command("set-password")
+    @click.argument("login")
+    @click.password_option()
+    def set_password(login: str, password: str) -> None:
+        """Give a user a new password; every session they had ends."""
+        desk = engine()
+        user = desk.session.scalar(select(User).where(User.login == login))
+        if user is None:
+            raise click.ClickException(f"No user {login}.")
+        try:
+            desk.set_password(user.id, password)
+        except EngineError as err:
+            _fail(err)
+        click.echo(f"password of {login} changed; their sessions ended")
+
+    @app.cli.command("deactivate-user")
+    @click.argument("login")
+    def deactivate_user(login: str) -> None:
+        """Stop a user from signing in; every session they had ends."""
+        try:
+            engine().deactivate_user(login)
+        except EngineError as err:
+            _fail(err)
+        click.echo(f"user {login} deactivated; their sessions ended")
 
     @app.cli.command("create-api-client")
     @click.argument("name")

@@ -11,9 +11,31 @@ def _sqlite_url(instance: Path) -> str:
     return f"sqlite:///{instance / 'complaint_desk.sqlite'}"
 
 
+def _secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment, else the file `make run` writes for the demo, else nothing."""
+    key = os.environ.get("SECRET_KEY", "").strip()
+    file = instance / "secret_key"
+    if not key and file.exists():
+        key = file.read_text().strip()
+    return key
+
+
 class Config:
     INSTANCE_PATH = Path(os.environ.get("COMPLAINT_DESK_INSTANCE", ROOT / "instance"))
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    SECRET_KEY = _secret_key(INSTANCE_PATH)
+    # Sessions: the cookie is never readable by scripts, not sent on cross-site sub-requests, and Secure
+    # whenever the request came over HTTPS (or always, with SESSION_COOKIE_SECURE=1).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "") == "1"
+    # How many reverse proxies in front set X-Forwarded-For/-Proto (0: the app faces clients directly).
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
+    # Sign-in limits; the storage must be shared by all workers (redis://… with several processes).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+    # Origins that may embed the public forms in a frame (space-separated, e.g. https://www.company.example).
+    FRAME_ANCESTORS = os.environ.get("FRAME_ANCESTORS", "").split()
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_url(INSTANCE_PATH)
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 10 * 1024 * 1024))
@@ -64,7 +86,3 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
-
-
-class ProductionConfig(Config):
-    SECRET_KEY = os.environ.get("SECRET_KEY", "")

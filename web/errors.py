@@ -84,6 +84,8 @@ MESSAGES = {403: "У вашей роли нет доступа к этой ст�
 
 
 def page_error(err: HTTPException) -> Any:
+    if err.response is not None:  # a page built for this error already (e.g. the sign-in limit)
+        return err.response
     code = err.code or 500
     message = MESSAGES.get(code, err.description)
     if code == 400 and "CSRF" in (err.description or ""):

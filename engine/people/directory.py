@@ -99,3 +99,31 @@ def upsert_responsible(s: Session, spec: ResponsibleSpec, is_qms: bool = False) 
         responsible.user = s.scalar(select(User).where(User.login == spec.login))
     s.flush()
     return responsible
+
+
+MIN_PASSWORD = 8
+
+
+def end_sessions(user: User) -> None:
+    """Every session signed in before now stops working, copied cookies included."""
+    user.session_epoch = (user.session_epoch or 0) + 1
+
+
+def set_password(s: Session, user_id: int, password: str) -> User:
+    user = s.get(User, user_id)
+    if user is None:
+        raise InvalidInput("Unknown user.", {"user": [f"No user {user_id}."]})
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput("The password is too short.", {"password": [f"At least {MIN_PASSWORD} characters."]})
+    user.password_hash = generate_password_hash(password)
+    end_sessions(user)
+    return user
+
+
+def deactivate_user(s: Session, login: str) -> User:
+    user = s.scalar(select(User).where(User.login == login))
+    if user is None:
+        raise InvalidInput("Unknown user.", {"login": [f"No user {login}."]})
+    user.active = False
+    end_sessions(user)
+    return user

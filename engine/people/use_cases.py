@@ -27,3 +27,20 @@ def upsert_responsibles(rt: Runtime, specs: list[directory.ResponsibleSpec], qms
     with rt.transaction() as s:
         for spec in specs:
             directory.upsert_responsible(s, spec, is_qms=spec.department_code == qms_code)
+
+
+def sign_out_everywhere(rt: Runtime, user_id: int) -> None:
+    with rt.transaction() as s:
+        user = s.get(User, user_id)
+        if user is not None:
+            directory.end_sessions(user)
+
+
+def set_password(rt: Runtime, user_id: int, password: str) -> User:
+    with rt.transaction() as s:
+        return directory.set_password(s, user_id, password)
+
+
+def deactivate_user(rt: Runtime, login: str) -> User:
+    with rt.transaction() as s:
+        return directory.deactivate_user(s, login)

@@ -44,6 +44,13 @@ def register(app: Flask, api_blueprints: list[Any]) -> None:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
+def _load_user(session_id: str) -> User | None:
+    """The session names the user and the epoch it was signed in under; a raised epoch (sign-out, a new
+    password, deactivation) turns every older cookie, copies included, into no session at all."""
+    user_id, _, epoch = session_id.partition(":")
+    if not user_id.isdigit() or not epoch.isdigit():
+        return None
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.session_epoch != int(epoch):
+        return None
+    return user

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from engine import NewFile
 from engine.errors import EngineError, InvalidInput, StepFailed
 from models import Complaint, Department, Task, User, db
+from web.security import local_target
 from web.ui import schema_form
 from web.ui.access import WORKERS, actor, roles_required
 from web.ui.messages import localized_fields
@@ -47,7 +48,7 @@ def claim(task_id: str) -> Response:
         flash(_("Задача взята в работу."), "ok")
     except EngineError as err:
         flash(err.message, "error")
-    return redirect(request.form.get("next") or url_for("tasks.inbox"))
+    return redirect(local_target(request.form.get("next")) or url_for("tasks.inbox"))
 
 
 def _candidates(row: Task) -> list[User]:
