@@ -45,7 +45,9 @@ def test_wrong_password_is_refused(app: Flask, engine: ProcessEngine) -> None:
     page = client.get("/login").get_data(as_text=True)
     answer = client.post("/login", data={"login": "qms", "password": "nope", "csrf_token": token(page)})
     assert answer.status_code == 200 and "Неверный логин или пароль." in answer.get_data(as_text=True)
-    assert client.get("/inbox").status_code == 302
+    refused = client.get("/inbox?sort=due")
+    assert refused.status_code == 401
+    assert 'action="/login?next=/inbox?sort%3Ddue"' in refused.get_data(as_text=True)
 
 
 def test_lists_filter_and_search(app: Flask, engine: ProcessEngine, register: Any) -> None:

@@ -12,7 +12,7 @@ from engine.intake.public import PublicRules
 from engine.notify.notifications import Delivery
 from engine.notify.transports import SmtpTransport, TelegramTransport
 from models import db
-from web import api, cli, errors, security, ui, vendor
+from web import api, cli, errors, permissions, security, ui, vendor
 from web.config import ROOT, Config
 from web.signin_limits import limiter
 
@@ -57,6 +57,7 @@ def create_app(config: type[Config] | Config = Config) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     app.extensions["complaint_engine"] = ProcessEngine(db.session, engine_settings(app), delivery=delivery(app))
+    permissions.register(app)
     limiter.init_app(app)
     errors.register(app)
     api.register(app)

@@ -1,19 +1,13 @@
 """API authentication: Bearer tokens of API clients (stored as SHA-256), scopes, and the acting person."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
-
-from flask import g, request
+from flask import request
 from sqlalchemy import select
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from engine import Actor
 from engine.people.directory import hash_token
 from models import ApiClient, User, db
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _client_from_header() -> ApiClient:
@@ -27,29 +21,29 @@ def _client_from_header() -> ApiClient:
     return client
 
 
-def _actor(client: ApiClient) -> Actor:
+def _person(client: ApiClient) -> User | None:
+    """The person the call is made for: the user named in X-Act-As (scope act_as), else the client's own."""
     login = request.headers.get("X-Act-As")
-    user: User | None = client.user
-    if login:
-        if not client.allows("act_as"):
-            raise Forbidden("This API client may not act for users (scope act_as).")
-        user = db.session.scalar(select(User).where(User.login == login, User.active.is_(True)))
-        if user is None:
-            raise Forbidden(f"No active user {login} to act for.")
+    if not login:
+        return client.user
+    if not client.allows("act_as"):
+        raise Forbidden("This API client may not act for users (scope act_as).")
+    user = db.session.scalar(select(User).where(User.login == login, User.active.is_(True)))
+    if user is None:
+        raise Forbidden(f"No active user {login} to act for.")
+    return user
+
+
+def authenticate(scope: str, roles: tuple[str, ...]) -> Actor:
+    """The acting person of an API call that needs `scope`; the person, if any, must hold one of `roles`."""
+    client = _client_from_header()
+    if not client.allows(scope):
+        raise Forbidden(f"This API client lacks the scope {scope}.")
+    user = _person(client)
     if user is None:
         return Actor(f"api:{client.name}", client_id=client.id)
+    if not user.active:
+        raise Forbidden(f"User {user.login} is not active.")
+    if roles and not any(user.has_role(r) for r in roles):
+        raise Forbidden(f"User {user.login} has no role that may do this ({', '.join(roles)}).")
     return Actor(f"{user.full_name} (api:{client.name})", user_id=user.id, client_id=client.id)
-
-
-def requires(scope: str) -> Callable[[F], F]:
-    """Authenticate the API client, check `scope`, and put the acting person in `g.actor`."""
-    def decorate(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            client = _client_from_header()
-            if not client.allows(scope):
-                raise Forbidden(f"This API client lacks the scope {scope}.")
-            g.actor = _actor(client)
-            return view(*args, **kwargs)
-        return wrapper  # type: ignore[return-value]
-    return decorate

@@ -42,12 +42,8 @@ def complete_task(rt: Runtime, task_id: str, data: dict[str, Any], actor: Actor,
     appeal in the same transaction and referenced from the data as "attachment:ID"."""
     with rt.transaction() as s:
         now = rt.clock()
-        row = access.open_task(s, task_id)
+        row, instance = access.lock_open_task(s, task_id)
         access.check_may_work(s, row, actor)
-        instance = access.lock_instance(s, row.instance_id)
-        s.refresh(row)
-        if row.status != "open":
-            raise TaskNotOpen(f"Task {task_id} is already {row.status}.")
         deployed = rt.definitions.get(s, instance.definition_id)
         workflow = rt.load(instance, deployed)
         spiff_task = workflow.get_task_from_id(UUID(task_id))
@@ -90,7 +86,7 @@ def claim(rt: Runtime, task_id: str, actor: Actor) -> Task:
     with rt.transaction() as s:
         if actor.user_id is None:
             raise InvalidInput("Claiming needs a user.", {"user": ["Name the user who claims the task."]})
-        row = access.open_task(s, task_id)
+        row, _instance = access.lock_open_task(s, task_id)
         if row.assignee_id not in (None, actor.user_id):
             raise TaskAssignedToOther(f"Task {task_id} is assigned to {row.assignee.full_name}.")
         access.check_may_work(s, row, actor)
@@ -99,10 +95,11 @@ def claim(rt: Runtime, task_id: str, actor: Actor) -> Task:
 
 def assign(rt: Runtime, task_id: str, login: str, actor: Actor, reason: str | None) -> Task:
     with rt.transaction() as s:
-        row = access.open_task(s, task_id)
+        row, _instance = access.lock_open_task(s, task_id)
         user = s.scalar(select(User).where(User.login == login, User.active.is_(True)))
         if user is None:
             raise InvalidInput("Unknown user.", {"user": [f"No active user {login}."]})
+        access.check_may_assign(s, row, actor, user)
         return rt.set_assignee(s, row, user, actor, "task_assigned", reason)
 
 

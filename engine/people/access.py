@@ -24,6 +24,29 @@ def open_task(s: Session, task_id: str) -> Task:
     return row
 
 
+def lock_open_task(s: Session, task_id: str) -> tuple[Task, ProcessInstance]:
+    """The task and its locked instance, checked open *after* the lock: an action that raced a completion
+    sees the completion and is refused."""
+    row = open_task(s, task_id)
+    instance = lock_instance(s, row.instance_id)
+    s.refresh(row)
+    if row.status != "open":
+        raise TaskNotOpen(f"Task {task_id} is already {row.status}.")
+    return row, instance
+
+
+def check_may_assign(s: Session, row: Task, actor: Actor, target: User) -> None:
+    """Who may give a task to whom: whoever may work on it (QMS, its assignee, its department while it is
+    unassigned) gives it to an active person who may work on it too — a member of the task's department or
+    QMS. The acting person's own right is checked first, so a refusal never reveals the target's."""
+    check_may_work(s, row, actor)
+    if not target.active:
+        raise NotAllowed(f"User {target.login} is not active.")
+    if target.has_role("qms") or row.candidate_group in {d.code for d in target.departments}:
+        return
+    raise NotAllowed(f"User {target.login} cannot work on tasks of department {row.candidate_group}.")
+
+
 def check_may_work(s: Session, row: Task, actor: Actor) -> None:
     """Users work on their own tasks or their departments' unassigned ones; QMS on any. API clients acting
     for nobody are trusted integrations limited by their scopes."""

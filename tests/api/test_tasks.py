@@ -84,22 +84,27 @@ def test_claim_assign_and_history_record_who_acted(client: FlaskClient, engine: 
     number = new_complaint(client, auth, department="ОПР")
     task = open_task(client, auth, number)
     assert task["assignee"] is None and task["candidate_group"] == "ОПР"
+    engine.create_user("sales", "Агибалова Анна", "demo-password", ["responsible"], ["ОПР"])
     _c, as_user = engine.create_api_client("crm", [], None)
     crm = {"Authorization": f"Bearer {as_user}", "X-Act-As": "qms"}
     claimed = client.post(f"/api/v1/tasks/{task['id']}/claim", json={}, headers=crm)
     assert claimed.status_code == 200 and claimed.get_json()["assignee"] == "qms"
+    elsewhere = client.post(f"/api/v1/tasks/{task['id']}/assign",
+                            json={"user": "responsible", "reason": "Она знает клиента"}, headers=auth)
+    assert elsewhere.status_code == 403
+    assert elsewhere.get_json()["detail"] == "User responsible cannot work on tasks of department ОПР."
     moved = client.post(f"/api/v1/tasks/{task['id']}/assign",
-                        json={"user": "responsible", "reason": "Она знает клиента"}, headers=auth)
-    assert moved.get_json()["assignee"] == "responsible"
-    complete(client, {**auth, "X-Act-As": "responsible"}, task["id"], {"belongs_to_department": True})
+                        json={"user": "sales", "reason": "Она знает клиента"}, headers=auth)
+    assert moved.get_json()["assignee"] == "sales"
+    complete(client, {**auth, "X-Act-As": "sales"}, task["id"], {"belongs_to_department": True})
     events = client.get(f"/api/v1/complaints/{number}/history", headers=auth).get_json()["events"]
     kinds = [(e["kind"], e["actor"]) for e in events]
     assert kinds[:2] == [("started", "api:test-channel"), ("task_created", "api:test-channel")]
     assert ("task_claimed", "Матвеева Анна (api:crm)") in kinds
-    assigned = next(e for e in events if e["kind"] == "task_assigned")
-    assert assigned["data"] == {"from": "qms", "to": "responsible", "reason": "Она знает клиента"}
+    assigned = [e for e in events if e["kind"] == "task_assigned"]
+    assert [a["data"] for a in assigned] == [{"from": "qms", "to": "sales", "reason": "Она знает клиента"}]
     completed = next(e for e in events if e["kind"] == "task_completed")
-    assert completed["actor"] == "Бадыштова Кристина (api:test-channel)" and completed["step"] == "1.1"
+    assert completed["actor"] == "Агибалова Анна (api:test-channel)" and completed["step"] == "1.1"
     assert completed["data"]["form"] == {"belongs_to_department": True}
 
 
@@ -118,3 +123,33 @@ def test_a_user_may_not_complete_another_departments_task(client: FlaskClient, e
 def test_unknown_complaint_is_404_problem(client: FlaskClient, auth: dict[str, str], engine: ProcessEngine) -> None:
     answer = client.get("/api/v1/complaints/P000", headers=auth)
     assert answer.status_code == 404 and answer.get_json()["detail"] == "No complaint P000."
+
+
+def test_assigning_a_task_that_a_racing_completion_closes_is_refused(app: Flask, client: FlaskClient,
+                                                                      auth: dict[str, str],
+                                                                      engine: ProcessEngine) -> None:
+    number = new_complaint(client, auth, department="ОПР")
+    task = open_task(client, auth, number)
+    engine.create_user("sales", "Агибалова Анна", "demo-password", ["responsible"], ["ОПР"])
+
+    def act(own: FlaskClient, i: int) -> tuple[str, int]:
+        if i == 0:
+            return "complete", complete(own, auth, task["id"], {"belongs_to_department": True}).status_code
+        answer = own.post(f"/api/v1/tasks/{task['id']}/assign", json={"user": "sales", "reason": f"гонка {i}"},
+                          headers=auth)
+        return "assign", answer.status_code
+
+    results = race(app, 4, act)
+    # A loser gets 409 (on SQLite even the completion may lose the write lock and be asked to retry).
+    assert {status for _kind, status in results} <= {200, 409} and any(s == 200 for _k, s in results)
+    if ("complete", 409) in results:
+        assert complete(client, auth, task["id"], {"belongs_to_department": True}).status_code == 200
+    late = client.post(f"/api/v1/tasks/{task['id']}/assign", json={"user": "sales", "reason": "поздно"}, headers=auth)
+    assert late.status_code == 409
+    events = list(db.session.scalars(select(InstanceEvent).where(InstanceEvent.task_id == task["id"])
+                                     .order_by(InstanceEvent.id)))
+    kinds = [e.kind for e in events]
+    # Whatever won, nothing was assigned after the task closed, and every 200 assignment is in the history.
+    assert kinds.count("task_completed") == 1
+    assert "task_assigned" not in kinds[kinds.index("task_completed"):]
+    assert kinds.count("task_assigned") == sum(1 for kind, status in results if kind == "assign" and status == 200)

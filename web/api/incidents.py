@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from models import Incident, db
 from web.api.schemas import IncidentOut, IncidentQuery
-from web.auth import requires
 from web.queries import engine
 
 PREFIX = "/incidents"
@@ -19,7 +18,6 @@ blp = Blueprint("api_incidents", __name__, description="Incidents of process ins
 
 @blp.route("")
 class Incidents(MethodView):
-    @requires("complaints:read")
     @blp.arguments(IncidentQuery, location="query")
     @blp.response(200, IncidentOut(many=True))
     def get(self, query: dict[str, Any]) -> list[Incident]:
@@ -32,7 +30,6 @@ class Incidents(MethodView):
 
 @blp.route("/<int:incident_id>/retry")
 class IncidentRetry(MethodView):
-    @requires("incidents:write")
     @blp.response(200, IncidentOut)
     def post(self, incident_id: int) -> Incident:
         """Run the instance on from its last saved state; 500 with a new incident id if it fails again."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, render_template, request, session
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
@@ -41,6 +41,16 @@ def register(app: Flask, api_blueprints: list[Any]) -> None:
     @app.context_processor
     def _globals() -> dict[str, Any]:
         return {"current_lang": _locale(), "request_path": request.path}
+
+
+@login_manager.unauthorized_handler
+def _sign_in_first() -> tuple[str, int]:
+    """401 with the sign-in form right here; after signing in the person comes back to this page."""
+    from web.ui.pages import LoginForm
+
+    query = request.query_string.decode("latin-1")
+    target = request.path + (f"?{query}" if query and request.method == "GET" else "")
+    return render_template("login.html", form=LoginForm(formdata=None), error=None, next=target), 401
 
 
 @login_manager.user_loader

@@ -1,33 +1,9 @@
-"""Who may see what: role checks for pages and the acting person for use cases."""
+"""The acting person of a page's use case: the signed-in user (who may open which page is web/permissions.py)."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
-
-from flask import abort
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from engine import Actor
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-READERS = ("operator", "responsible", "qms", "owner", "executive")
-WORKERS = ("responsible", "qms")
-REGISTRARS = ("operator", "responsible", "qms")
-
-
-def roles_required(*roles: str) -> Callable[[F], F]:
-    """Signed in, and holding one of `roles` (admin holds all): otherwise 403."""
-    def decorate(view: F) -> F:
-        @wraps(view)
-        @login_required
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not any(current_user.has_role(r) for r in roles):
-                abort(403)
-            return view(*args, **kwargs)
-        return wrapper  # type: ignore[return-value]
-    return decorate
 
 
 def actor() -> Actor:

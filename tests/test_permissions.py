@@ -1,0 +1,215 @@
+"""Generated from web/permissions.py: every page and endpoint, tried by every role, by API clients with and
+without the scope, and without credentials. Allowed calls succeed; the others get 403 (401 unauthenticated)."""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask, g
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from engine import Actor, NewFile, ProcessEngine
+from engine.people.directory import SCOPES
+from models import Attachment, Task, db
+from tests.conftest import complaint_input
+from web.permissions import ROLES, TABLE, Rule
+
+# ОПР has no responsible with a login in the demo data, so its new tasks wait unassigned for only-responsible.
+DEPARTMENT_OF = {"responsible": ["ОПР"], "qms": ["СМК"]}
+
+
+@dataclass
+class World:
+    """Fresh data for one call: a complaint with its open first task, an attachment, tokens."""
+
+    engine: ProcessEngine
+    number: str
+    task_id: str
+    attachment_id: int
+    full_token: str
+
+    @classmethod
+    def make(cls, engine: ProcessEngine, full_token: str) -> World:
+        scan = NewFile("акт.pdf", "application/pdf", b"%PDF-1.4 permissions")
+        data = complaint_input(department="ОПР", attachments=(scan,))
+        _appeal, complaint = engine.register_appeal(data, Actor("operator"))
+        assert complaint is not None and complaint.number
+        task = db.session.scalar(select(Task).where(Task.business_key == complaint.number, Task.status == "open"))
+        attachment = db.session.scalar(select(Attachment).where(Attachment.appeal_id == complaint.appeal_id))
+        assert task is not None and attachment is not None
+        return cls(engine, complaint.number, task.id, attachment.id, full_token)
+
+    def with_override(self, day: str) -> str:
+        self.engine.set_calendar_override(dt.date.fromisoformat(day), "day_off", [], "Проверка прав", Actor.system())
+        return f"/api/v1/calendar/overrides/{day}"
+
+
+Example = Callable[[World], tuple[str, dict[str, Any]]]
+TOMORROW = (dt.date.today() + dt.timedelta(days=40)).isoformat()
+APPEAL = {"type": "complaint", "channel": "phone", "subject": "Права", "text": "Проверка прав", "department": "ДКС"}
+
+# How each entry of the table is called with data that makes an allowed call succeed.
+EXAMPLES: dict[str, Example] = {
+    "GET /login": lambda w: ("/login", {}),
+    "POST /login": lambda w: ("/login", {"data": {"login": "only-operator", "password": "demo-password"}}),
+    "POST /logout": lambda w: ("/logout", {}),
+    "POST /lang/<code>": lambda w: ("/lang/en", {"data": {"next": "/"}}),
+    "GET /static/<path:filename>": lambda w: ("/static/app.css", {}),
+    "GET /vendor/<name>/<path:filename>": lambda w: ("/vendor/swagger-ui/swagger-ui.css", {}),
+    "GET /feedback": lambda w: ("/feedback", {}),
+    "POST /feedback": lambda w: ("/feedback", {"data": {"type": "gratitude", "message": "Спасибо",
+                                                        "consent_personal_data": "on", "consent_agreement": "on"}}),
+    "GET /rate": lambda w: ("/rate", {}),
+    "POST /rate": lambda w: ("/rate", {"data": {"kind": "manager", "employee": "responsible", "rating": "5"}}),
+    "GET /reviews": lambda w: ("/reviews", {}),
+    "GET /api/v1/openapi.json": lambda w: ("/api/v1/openapi.json", {}),
+    "GET /api/v1/docs": lambda w: ("/api/v1/docs", {}),
+    "POST /api/v1/feedback": lambda w: ("/api/v1/feedback", {"json": {
+        "type": "gratitude", "message": "Спасибо", "consent_personal_data": True, "consent_agreement": True}}),
+    "GET /": lambda w: ("/", {}),
+    "GET /account/password": lambda w: ("/account/password", {}),
+    "POST /account/password": lambda w: ("/account/password", {"data": {"current": "x", "new": "", "repeat": ""}}),
+    "GET /appeals/new": lambda w: ("/appeals/new", {}),
+    "POST /appeals/new": lambda w: ("/appeals/new", {"data": {**APPEAL, "contact_phone": "+7 900 000-00-00",
+                                                              "importance": "normal", "kind": "external"}}),
+    "GET /ui/counterparties": lambda w: ("/ui/counterparties?q=РРМОО", {}),
+    "GET /inbox": lambda w: ("/inbox", {}),
+    "GET /tasks/<task_id>": lambda w: (f"/tasks/{w.task_id}", {}),
+    "POST /tasks/<task_id>": lambda w: (f"/tasks/{w.task_id}", {"data": {"belongs_to_department": "true"}}),
+    "POST /tasks/<task_id>/claim": lambda w: (f"/tasks/{w.task_id}/claim", {}),
+    "POST /tasks/<task_id>/reassign": lambda w: (f"/tasks/{w.task_id}/reassign", {
+        "data": {"user": "only-responsible", "reason": "Знает клиента"}}),
+    "GET /appeals": lambda w: ("/appeals", {}),
+    "GET /complaints": lambda w: ("/complaints", {}),
+    "GET /complaints/<number>": lambda w: (f"/complaints/{w.number}", {}),
+    "GET /attachments/<int:attachment_id>": lambda w: (f"/attachments/{w.attachment_id}", {}),
+    "POST /api/v1/appeals": lambda w: ("/api/v1/appeals", {"json": {
+        **APPEAL, "contact": {"phone": "+7 900 000-00-00"}, "counterparty": {"name": "ООО Проверка"}}}),
+    "GET /api/v1/complaints/<number>": lambda w: (f"/api/v1/complaints/{w.number}", {}),
+    "GET /api/v1/complaints/<number>/history": lambda w: (f"/api/v1/complaints/{w.number}/history", {}),
+    "GET /api/v1/tasks": lambda w: ("/api/v1/tasks", {}),
+    "GET /api/v1/tasks/<task_id>": lambda w: (f"/api/v1/tasks/{w.task_id}", {}),
+    "POST /api/v1/tasks/<task_id>/claim": lambda w: (f"/api/v1/tasks/{w.task_id}/claim",
+                                                     {"json": {"user": "only-responsible"}}),
+    "POST /api/v1/tasks/<task_id>/assign": lambda w: (f"/api/v1/tasks/{w.task_id}/assign",
+                                                      {"json": {"user": "only-responsible", "reason": "Знает"}}),
+    "POST /api/v1/tasks/<task_id>/complete": lambda w: (f"/api/v1/tasks/{w.task_id}/complete",
+                                                        {"json": {"data": {"belongs_to_department": True}}}),
+    "GET /api/v1/calendar/deadlines": lambda w: ("/api/v1/calendar/deadlines?received_at=2026-11-24T10:00:00%2B03:00",
+                                                 {}),
+    "GET /api/v1/calendar/overrides": lambda w: ("/api/v1/calendar/overrides", {}),
+    "PUT /api/v1/calendar/overrides/<day>": lambda w: (f"/api/v1/calendar/overrides/{TOMORROW}", {
+        "json": {"kind": "day_off", "note": "Проверка прав"}}),
+    "DELETE /api/v1/calendar/overrides/<day>": lambda w: (w.with_override(TOMORROW), {}),
+    "GET /api/v1/incidents": lambda w: ("/api/v1/incidents", {}),
+    "POST /api/v1/incidents/<int:incident_id>/retry": lambda w: ("/api/v1/incidents/999999/retry", {}),
+    "GET /api/v1/templates": lambda w: ("/api/v1/templates", {}),
+    "PUT /api/v1/templates/<kind>": lambda w: ("/api/v1/templates/ack_client", {
+        "json": {"subject": "Обращение {{ number }}", "body": "Срок ответа: {{ answer_by }}"}}),
+    "GET /api/v1/outbox": lambda w: ("/api/v1/outbox", {}),
+}
+# Allowed calls whose success is a domain answer rather than 2xx/3xx: nothing to retry, nothing to delete.
+DOMAIN_ANSWERS = {"POST /api/v1/incidents/<int:incident_id>/retry": 404}
+
+
+def test_the_table_names_every_route_and_only_routes(app: Flask) -> None:
+    routes = {f"{m} {r.rule}" for r in app.url_map.iter_rules() for m in r.methods - {"HEAD", "OPTIONS"}}
+    assert routes - TABLE.keys() == set(), "routes missing from web/permissions.py"
+    assert TABLE.keys() - routes == set(), "entries in web/permissions.py that name no route"
+    assert EXAMPLES.keys() == TABLE.keys(), "every entry needs an example call here"
+
+
+@pytest.fixture
+def setup(app: Flask, engine: ProcessEngine) -> dict[str, Any]:
+    app.config["WTF_CSRF_ENABLED"] = False
+    for role in ROLES:
+        engine.create_user(f"only-{role}", f"Только {role}", "demo-password", [role], DEPARTMENT_OF.get(role, []))
+    _c, full = engine.create_api_client("all-scopes", list(SCOPES), None)
+    lacking = {scope: engine.create_api_client(f"no-{scope}", [s for s in SCOPES if s != scope], None)[1]
+               for scope in {r.scope for r in TABLE.values() if r.scope}}
+    return {"full": full, "lacking": lacking}
+
+
+ADDRESSES = (f"198.18.{i // 250}.{i % 250 + 1}" for i in itertools.count())
+
+
+def _call(client: FlaskClient, key: str, world: World, headers: dict[str, str]) -> Any:
+    """One call from an address of its own, so the public forms' per-address limit stays out of the way."""
+    method = key.split(" ", 1)[0]
+    path, kwargs = EXAMPLES[key](world)
+    g.pop("_login_user", None)
+    return client.open(path, method=method, headers=headers, environ_base={"REMOTE_ADDR": next(ADDRESSES)},
+                       **kwargs)
+
+
+def _sign_in(app: Flask, login: str) -> FlaskClient:
+    client = app.test_client()
+    g.pop("_login_user", None)
+    answer = client.post("/login", data={"login": login, "password": "demo-password"})
+    assert answer.status_code == 302, f"{login} could not sign in"
+    return client
+
+
+def _assert_allowed(key: str, answer: Any, who: str) -> None:
+    expected = DOMAIN_ANSWERS.get(key)
+    text = answer.get_data(as_text=True)
+    errors = re.findall(r'class="(?:field-error|flash error)"[^>]*>([^<]*)<', text)
+    body = "; ".join(errors) or text[:300]
+    if expected is not None:
+        assert answer.status_code == expected, f"{key} as {who}: {answer.status_code} {body}"
+    else:
+        assert answer.status_code < 400, f"{key} as {who}: {answer.status_code} {body}"
+
+
+def _assert_refused(key: str, answer: Any, who: str, status: int) -> None:
+    assert answer.status_code == status, f"{key} as {who}: expected {status}, got {answer.status_code}"
+
+
+PAGE_KEYS = sorted(k for k, r in TABLE.items() if r.scope is None)
+API_KEYS = sorted(k for k, r in TABLE.items() if r.scope is not None)
+
+
+def _allowed(rule: Rule, role: str) -> bool:
+    return rule.public or role == "admin" or role in rule.roles
+
+
+@pytest.mark.parametrize("key", PAGE_KEYS)
+def test_every_page_with_every_role(app: Flask, engine: ProcessEngine, setup: dict[str, Any], key: str) -> None:
+    rule = TABLE[key]
+    anonymous = _call(app.test_client(), key, World.make(engine, setup["full"]), {})
+    if rule.public:
+        _assert_allowed(key, anonymous, "anonymous")
+    else:
+        _assert_refused(key, anonymous, "anonymous", 401)
+    for role in ROLES:
+        answer = _call(_sign_in(app, f"only-{role}"), key, World.make(engine, setup["full"]), {})
+        if _allowed(rule, role):
+            _assert_allowed(key, answer, role)
+        else:
+            _assert_refused(key, answer, role, 403)
+
+
+@pytest.mark.parametrize("key", API_KEYS)
+def test_every_endpoint_with_every_scope_role_and_none(app: Flask, engine: ProcessEngine, setup: dict[str, Any],
+                                                      key: str) -> None:
+    rule = TABLE[key]
+    client = app.test_client()
+    _assert_refused(key, _call(client, key, World.make(engine, setup["full"]), {}), "no token", 401)
+    bad = {"Authorization": "Bearer not-a-token"}
+    _assert_refused(key, _call(client, key, World.make(engine, setup["full"]), bad), "a wrong token", 401)
+    lacking = {"Authorization": f"Bearer {setup['lacking'][rule.scope]}"}
+    _assert_refused(key, _call(client, key, World.make(engine, setup["full"]), lacking), f"no {rule.scope}", 403)
+    full = {"Authorization": f"Bearer {setup['full']}"}
+    _assert_allowed(key, _call(client, key, World.make(engine, setup["full"]), full), "an integration")
+    for role, via in itertools.product(ROLES, ("act_as",)):
+        answer = _call(client, key, World.make(engine, setup["full"]), {**full, "X-Act-As": f"only-{role}"})
+        if _allowed(rule, role):
+            _assert_allowed(key, answer, f"{role} ({via})")
+        else:
+            _assert_refused(key, answer, f"{role} ({via})", 403)

@@ -1,0 +1,114 @@
+"""Who may use each page and API endpoint: the one table, enforced before every request and tested from itself.
+
+A page rule names the roles that may open it (admin holds every role). An API rule names the client's
+scope and the roles of the person the call is made for: a client bound to a user, or acting for one with
+the `act_as` scope and `X-Act-As`, is held to that person's roles; a client acting for nobody is a trusted
+integration limited by its scopes. Anything not in the table is refused.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, abort, g, request
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from web.auth import authenticate
+
+OPERATOR, RESPONSIBLE, QMS, OWNER, EXECUTIVE, ADMIN = "operator", "responsible", "qms", "owner", "executive", "admin"
+ROLES = (OPERATOR, RESPONSIBLE, QMS, OWNER, EXECUTIVE, ADMIN)
+SIGNED_IN = ROLES
+READERS = (OPERATOR, RESPONSIBLE, QMS, OWNER, EXECUTIVE)
+WORKERS = (RESPONSIBLE, QMS)
+REGISTRARS = (OPERATOR, RESPONSIBLE, QMS)
+PROCESS = (QMS, OWNER)
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: tuple[str, ...] = ()
+    scope: str | None = None
+    public: bool = False
+
+
+PUBLIC = Rule(public=True)
+
+
+def page(*roles: str) -> Rule:
+    return Rule(roles=roles)
+
+
+def api(scope: str, *roles: str) -> Rule:
+    return Rule(roles=roles, scope=scope)
+
+
+# "METHOD rule" → who may. GET also covers HEAD.
+TABLE: dict[str, Rule] = {
+    # Sign-in and the parts of the site anybody reaches.
+    "GET /login": PUBLIC, "POST /login": PUBLIC, "POST /logout": PUBLIC, "POST /lang/<code>": PUBLIC,
+    "GET /static/<path:filename>": PUBLIC, "GET /vendor/<name>/<path:filename>": PUBLIC,
+    "GET /feedback": PUBLIC, "POST /feedback": PUBLIC, "GET /rate": PUBLIC, "POST /rate": PUBLIC,
+    "GET /reviews": PUBLIC,
+    "GET /api/v1/openapi.json": PUBLIC, "GET /api/v1/docs": PUBLIC, "POST /api/v1/feedback": PUBLIC,
+    # Pages of the staff.
+    "GET /": page(*SIGNED_IN),
+    "GET /account/password": page(*SIGNED_IN), "POST /account/password": page(*SIGNED_IN),
+    "GET /appeals/new": page(*REGISTRARS), "POST /appeals/new": page(*REGISTRARS),
+    "GET /ui/counterparties": page(*REGISTRARS),
+    "GET /inbox": page(*WORKERS),
+    "GET /tasks/<task_id>": page(*WORKERS), "POST /tasks/<task_id>": page(*WORKERS),
+    "POST /tasks/<task_id>/claim": page(*WORKERS), "POST /tasks/<task_id>/reassign": page(*WORKERS),
+    "GET /appeals": page(*READERS), "GET /complaints": page(*READERS),
+    "GET /complaints/<number>": page(*READERS), "GET /attachments/<int:attachment_id>": page(*READERS),
+    # The API.
+    "POST /api/v1/appeals": api("appeals:write", *REGISTRARS),
+    "GET /api/v1/complaints/<number>": api("complaints:read", *READERS),
+    "GET /api/v1/complaints/<number>/history": api("complaints:read", *READERS),
+    "GET /api/v1/tasks": api("tasks:read", *WORKERS),
+    "GET /api/v1/tasks/<task_id>": api("tasks:read", *WORKERS),
+    "POST /api/v1/tasks/<task_id>/claim": api("tasks:write", *WORKERS),
+    "POST /api/v1/tasks/<task_id>/assign": api("tasks:write", *WORKERS),
+    "POST /api/v1/tasks/<task_id>/complete": api("tasks:write", *WORKERS),
+    "GET /api/v1/calendar/deadlines": api("complaints:read", *READERS),
+    "GET /api/v1/calendar/overrides": api("complaints:read", *READERS),
+    "PUT /api/v1/calendar/overrides/<day>": api("calendar:write", QMS),
+    "DELETE /api/v1/calendar/overrides/<day>": api("calendar:write", QMS),
+    "GET /api/v1/incidents": api("complaints:read", *PROCESS),
+    "POST /api/v1/incidents/<int:incident_id>/retry": api("incidents:write", *PROCESS),
+    "GET /api/v1/templates": api("complaints:read", QMS),
+    "PUT /api/v1/templates/<kind>": api("templates:write", QMS),
+    "GET /api/v1/outbox": api("complaints:read", QMS),
+}
+
+
+def rule_key(method: str, rule: str) -> str:
+    return f"{'GET' if method == 'HEAD' else method} {rule}"
+
+
+def rule_for(method: str, rule: str) -> Rule | None:
+    return TABLE.get(rule_key(method, rule))
+
+
+def enforce() -> Response | None:
+    """Before every request: find its rule; refuse what the table does not allow, or does not know."""
+    if request.url_rule is None or request.method == "OPTIONS":
+        return None  # 404 / 405 follow, or the automatic OPTIONS answer
+    rule = rule_for(request.method, request.url_rule.rule)
+    if rule is None:
+        abort(403)
+    if rule.public:
+        return None
+    if rule.scope is not None:
+        g.actor = authenticate(rule.scope, rule.roles)
+        return None
+    if not current_user.is_authenticated:
+        from web.ui import login_manager
+
+        return login_manager.unauthorized()  # type: ignore[no-any-return]
+    if not any(current_user.has_role(r) for r in rule.roles):
+        abort(403)
+    return None
+
+
+def register(app: Flask) -> None:
+    app.before_request(enforce)
