@@ -15,6 +15,7 @@ from models.complaints import (
     Counterparty,
     Nonconformity,
 )
+from models.client import ClientMessage, ClientSurvey, TrackAttempt
 from models.deadlines import AuditLog, CalendarOverride, Deadline, Outbox, Timer
 from models.directory import ROLES, ApiClient, Department, Responsible, User
 from models.intake import Consent, IdempotencyRecord, IngestedMessage, NotificationTemplate, Review
@@ -34,6 +35,8 @@ __all__ = [
     "AuditLog",
     "Base",
     "CalendarOverride",
+    "ClientMessage",
+    "ClientSurvey",
     "Complaint",
     "Consent",
     "Contact",
@@ -54,6 +57,7 @@ __all__ = [
     "Review",
     "Task",
     "Timer",
+    "TrackAttempt",
     "User",
     "db",
     "utcnow",
