@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models of the complaint desk: business records and engine records."""
 from models.base import Base, db, utcnow
+from models.client import ClientMessage, ClientSurvey, TrackAttempt
 from models.complaints import (
     APPEAL_TYPES,
     CHANNELS,
@@ -15,7 +16,6 @@ from models.complaints import (
     Counterparty,
     Nonconformity,
 )
-from models.client import ClientMessage, ClientSurvey, TrackAttempt
 from models.deadlines import AuditLog, CalendarOverride, Deadline, Outbox, Timer
 from models.directory import ROLES, ApiClient, Department, Responsible, User
 from models.intake import Consent, IdempotencyRecord, IngestedMessage, NotificationTemplate, Review

@@ -7,6 +7,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
+from models.complaints import Complaint
 from models.deadlines import Outbox
 
 
@@ -30,6 +31,7 @@ class ClientMessage(Base):
     author: Mapped[str] = mapped_column(String(200))
     author_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     outbox: Mapped[Outbox | None] = relationship()
+    complaint: Mapped[Complaint] = relationship()
 
 
 class ClientSurvey(Base):

@@ -9,6 +9,7 @@ from flask.cli import FlaskGroup
 
 from engine import Actor
 from engine.errors import EngineError, InvalidInput
+from models import ClientMessage
 from web.queries import engine
 
 
@@ -148,8 +149,10 @@ def register_timer_commands(app: Flask) -> None:
         name = str(maildir) if maildir else f"{imap_user}@{imap_host}/{imap_folder}"
 
         def ingest(raw: bytes) -> str | None:
-            appeal = engine().ingest_mail(raw, name, appeal_type, department)
-            return appeal.number if appeal else None
+            result = engine().ingest_mail(raw, name, appeal_type, department)
+            if isinstance(result, ClientMessage):
+                return f"reply to {result.complaint.number}"
+            return result.number if result else None
 
         if maildir is not None:
             report = read_maildir(maildir, ingest)
