@@ -31,7 +31,7 @@ def survey_link(wired: ProcessEngine, smtp: tuple[Inbox, int]) -> tuple[str, str
 
 
 def test_closing_stage_1_sends_one_unguessable_survey_link(survey_link: tuple[str, str]) -> None:
-    number, path = survey_link
+    _number, path = survey_link
     token = path.rsplit("/", 1)[1]
     assert len(token) >= 40
     survey = db.session.scalars(select(ClientSurvey)).one()
