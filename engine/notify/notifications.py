@@ -174,9 +174,15 @@ def send(s: Session, row: Outbox, delivery: Delivery) -> None:
     transport.send(address, row.subject, row.body, row.message_id, tuple((row.thread_references or "").split()))
 
 
+# Links that act for the client (the one-time survey) must not stay readable in the outbox once delivered.
+ONE_TIME_LINKS: dict[str, re.Pattern[str]] = {"client_survey": re.compile(r"(/survey/)[\w-]+")}
+
+
 def settle(row: Outbox, error: DeliveryError | None, now: dt.datetime) -> None:
     if error is None:
         row.status, row.sent_at, row.last_error = "sent", now, None
+        if row.kind in ONE_TIME_LINKS:
+            row.body = ONE_TIME_LINKS[row.kind].sub(r"\1…", row.body)
     elif error.permanent or row.attempts >= MAX_ATTEMPTS:
         row.status, row.last_error = "failed", str(error)[:2000]
     else:

@@ -35,7 +35,8 @@ def test_our_answer_goes_out_in_the_clients_thread(client: Any, auth: dict[str, 
     (to, mail) = smtp[0].messages[-1]
     assert to == ["loskova@example.ru"]
     assert mail["Subject"] == f"Re: По претензии [{number}]"  # the tag is there once, not doubled
-    assert mail["In-Reply-To"] == "<reply-2@example.ru>" and mail["References"].split() == [ack_id, "<reply-2@example.ru>"]
+    assert mail["In-Reply-To"] == "<reply-2@example.ru>"
+    assert mail["References"].split() == [ack_id, "<reply-2@example.ru>"]
     assert "перенесём базу на быстрый диск" in mail.get_content()
     ours = db.session.scalars(select(ClientMessage).where(ClientMessage.direction == "out")).one()
     assert ours.message_id == mail["Message-ID"] == ours.outbox.message_id

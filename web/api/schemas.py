@@ -271,6 +271,7 @@ class OutboxOut(Schema):
     next_attempt_at = fields.DateTime(allow_none=True)
     sent_at = fields.DateTime(allow_none=True)
     last_error = fields.String(allow_none=True)
+    message_id = fields.String(allow_none=True, metadata={"description": "the e-mail's Message-ID, kept for threading"})
 
 
 class FeedbackIn(Schema):
