@@ -15,8 +15,8 @@ from tests.conftest import complaint_input
 from tests.intake.test_outbox import Inbox
 
 
-def test_the_responsible_answers_the_client_from_the_card(page: Any, live_server: str,
-                                                          wired: ProcessEngine) -> None:  # noqa: F811
+def test_the_responsible_answers_the_client_from_the_card(
+        page: Any, live_server: str, wired: ProcessEngine) -> None:  # noqa: F811
     _appeal, complaint = wired.register_appeal(complaint_input(contact_email="loskova@example.ru"), Actor("operator"))
     number = complaint.number
     wired.deliver_outbox()
@@ -46,8 +46,10 @@ def test_the_responsible_answers_the_client_from_the_card(page: Any, live_server
     shot(page, "30-card-conversation")
 
 
-def test_the_client_follows_the_complaint_and_answers_the_survey(page: Any, live_server: str, wired: ProcessEngine,
-                                                                 smtp: tuple[Inbox, int]) -> None:  # noqa: F811
+def test_the_client_follows_the_complaint_and_answers_the_survey(
+        page: Any, live_server: str,
+        wired: ProcessEngine,  # noqa: F811
+        smtp: tuple[Inbox, int]) -> None:  # noqa: F811
     _appeal, complaint = wired.register_appeal(complaint_input(contact_email="loskova@example.ru"), Actor("operator"))
     number = complaint.number
     page.goto(f"{live_server}/track?number={number}")

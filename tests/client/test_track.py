@@ -113,3 +113,14 @@ def test_the_status_over_the_api(app: Flask, engine: ProcessEngine) -> None:
     assert wrong.status_code == missing.status_code == 404 and wrong.get_json() == missing.get_json()
     bad = client.post("/api/v1/track", json={"number": number})
     assert bad.status_code == 422 and "contact" in bad.get_json()["errors"]
+
+
+def test_the_status_page_speaks_english_second(app: Flask, engine: ProcessEngine) -> None:
+    number = registered(engine)
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    found = client.post("/track", data={"number": number, "contact": "loskova@example.ru"}).get_data(as_text=True)
+    assert "In progress: we are working on a solution" in found and "Answer promised by" in found
+    missing = client.post("/track", data={"number": number, "contact": "x@example.ru"}).get_data(as_text=True)
+    assert "No complaint found with this number and contact." in missing
