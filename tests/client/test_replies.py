@@ -115,3 +115,11 @@ def test_mail_that_answers_nothing_stays_a_new_appeal(wired: ProcessEngine, ackn
     result = wired.ingest_mail(reply("14-answers-nothing.eml"), "smk")
     assert isinstance(result, Appeal) and result.contact.email == "petrov@example.ru"
     assert (count(Appeal), count(Complaint), count(ClientMessage)) == (2, 2, 0)
+
+
+def test_a_number_retyped_with_a_cyrillic_letter_still_finds_its_complaint(
+        wired: ProcessEngine, acknowledged: tuple[str, Any]) -> None:
+    number, _ack = acknowledged
+    retyped = "Р" + number[1:]  # the Cyrillic «Р» that looks like the Latin P
+    assert isinstance(wired.ingest_mail(reply("12-from-another-address.eml", retyped), "smk"), ClientMessage)
+    assert count(Appeal) == 1
