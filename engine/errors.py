@@ -26,6 +26,10 @@ class ComplaintNotFound(NotFound):
     pass
 
 
+class SurveyNotFound(NotFound):
+    pass
+
+
 class DefinitionNotFound(NotFound):
     pass
 
@@ -44,6 +48,10 @@ class TaskNotOpen(Conflict):
 
 class TaskAssignedToOther(Conflict):
     pass
+
+
+class SurveyAnswered(Conflict):
+    """A survey link is used once."""
 
 
 class ConcurrentUpdate(Conflict):

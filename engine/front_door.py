@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session
 from engine.bpmn import use_cases as bpmn
 from engine.bpmn.definitions import Bundle, Definitions
 from engine.bpmn.runtime import Runtime
+from engine.client import use_cases as client
+from engine.client.survey import Verdict
+from engine.client.tracking import ClientStatus
 from engine.intake import use_cases as intake
 from engine.intake.appeals import AppealInput, NewFile
 from engine.intake.public import FeedbackInput, ReviewInput
@@ -28,6 +31,8 @@ from engine.time.deadlines import CalendarSource
 from models import (
     ApiClient,
     Appeal,
+    ClientMessage,
+    ClientSurvey,
     Complaint,
     Incident,
     ProcessDefinition,
@@ -146,8 +151,21 @@ class ProcessEngine:
         return intake.submit_review(self.runtime, data, ip)
 
     def ingest_mail(self, raw: bytes, mailbox: str, appeal_type: str = "complaint",
-                    department: str | None = None) -> Appeal | None:
+                    department: str | None = None) -> Appeal | ClientMessage | None:
         return intake.ingest_mail(self.runtime, raw, mailbox, appeal_type, department)
+
+    # --- the client's side: conversation, status page, survey --------------------------------------
+    def write_to_client(self, number: str, subject: str, text: str, actor: Actor) -> ClientMessage:
+        return client.write_to_client(self.runtime, number, subject, text, actor)
+
+    def track_complaint(self, number: str, contact: str, ip: str | None) -> ClientStatus | None:
+        return client.track_complaint(self.runtime, number, contact, ip)
+
+    def survey_of(self, token: str) -> ClientSurvey:
+        return client.survey_of(self.runtime, token)
+
+    def answer_survey(self, token: str, verdict: Verdict, ip: str | None) -> ClientSurvey:
+        return client.answer_survey(self.runtime, token, verdict, ip)
 
     # --- notifications ----------------------------------------------------------------------------
     def deliver_outbox(self, now: dt.datetime | None = None) -> dict[str, int]:

@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models of the complaint desk: business records and engine records."""
 from models.base import Base, db, utcnow
+from models.client import ClientMessage, ClientSurvey, TrackAttempt
 from models.complaints import (
     APPEAL_TYPES,
     CHANNELS,
@@ -34,6 +35,8 @@ __all__ = [
     "AuditLog",
     "Base",
     "CalendarOverride",
+    "ClientMessage",
+    "ClientSurvey",
     "Complaint",
     "Consent",
     "Contact",
@@ -54,6 +57,7 @@ __all__ = [
     "Review",
     "Task",
     "Timer",
+    "TrackAttempt",
     "User",
     "db",
     "utcnow",

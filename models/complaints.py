@@ -158,6 +158,7 @@ class Attachment(Base):
     __tablename__ = "attachment"
     id: Mapped[int] = mapped_column(primary_key=True)
     appeal_id: Mapped[int] = mapped_column(ForeignKey("appeal.id", ondelete="CASCADE"), index=True)
+    client_message_id: Mapped[int | None] = mapped_column(ForeignKey("client_message.id", ondelete="CASCADE"))
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(120))
     size: Mapped[int]

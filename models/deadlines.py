@@ -77,6 +77,9 @@ class Outbox(Base):
     next_attempt_at: Mapped[dt.datetime | None]
     sent_at: Mapped[dt.datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Kept so that a client's reply (In-Reply-To / References) finds the complaint it answers.
+    message_id: Mapped[str | None] = mapped_column(String(500), unique=True)
+    thread_references: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditLog(Base):

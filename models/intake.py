@@ -61,6 +61,7 @@ class IngestedMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[str] = mapped_column(String(500), unique=True)
     appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeal.id"))
+    client_message_id: Mapped[int | None] = mapped_column(ForeignKey("client_message.id"))
     mailbox: Mapped[str] = mapped_column(String(300))
     ingested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -37,7 +37,7 @@ class World:
     @classmethod
     def make(cls, engine: ProcessEngine, full_token: str) -> World:
         scan = NewFile("акт.pdf", "application/pdf", b"%PDF-1.4 permissions")
-        data = complaint_input(department="ОПР", attachments=(scan,))
+        data = complaint_input(department="ОПР", contact_email="client@example.ru", attachments=(scan,))
         _appeal, complaint = engine.register_appeal(data, Actor("operator"))
         assert complaint is not None and complaint.number
         task = db.session.scalar(select(Task).where(Task.business_key == complaint.number, Task.status == "open"))
@@ -72,6 +72,18 @@ EXAMPLES: dict[str, Example] = {
     "GET /api/v1/docs": lambda w: ("/api/v1/docs", {}),
     "POST /api/v1/feedback": lambda w: ("/api/v1/feedback", {"json": {
         "type": "gratitude", "message": "Спасибо", "consent_personal_data": True, "consent_agreement": True}}),
+    "GET /track": lambda w: (f"/track?number={w.number}", {}),
+    "POST /track": lambda w: ("/track", {"data": {"number": w.number, "contact": "client@example.ru"}}),
+    "POST /api/v1/track": lambda w: ("/api/v1/track", {"json": {"number": w.number, "contact": "client@example.ru"}}),
+    "GET /survey/<token>": lambda w: ("/survey/not-a-token", {}),
+    "POST /survey/<token>": lambda w: ("/survey/not-a-token", {"data": {"solved": "true", "satisfaction": "5"}}),
+    "POST /api/v1/surveys/<token>": lambda w: ("/api/v1/surveys/not-a-token", {
+        "json": {"solved": True, "satisfaction": 5}}),
+    "POST /complaints/<number>/messages": lambda w: (f"/complaints/{w.number}/messages", {
+        "data": {"subject": "Ответ", "text": "Мы разбираемся"}}),
+    "GET /api/v1/complaints/<number>/messages": lambda w: (f"/api/v1/complaints/{w.number}/messages", {}),
+    "POST /api/v1/complaints/<number>/messages": lambda w: (f"/api/v1/complaints/{w.number}/messages", {
+        "json": {"subject": "Ответ", "text": "Мы разбираемся"}}),
     "GET /": lambda w: ("/", {}),
     "GET /account/password": lambda w: ("/account/password", {}),
     "POST /account/password": lambda w: ("/account/password", {"data": {"current": "x", "new": "", "repeat": ""}}),
@@ -115,7 +127,9 @@ EXAMPLES: dict[str, Example] = {
     "GET /api/v1/outbox": lambda w: ("/api/v1/outbox", {}),
 }
 # Allowed calls whose success is a domain answer rather than 2xx/3xx: nothing to retry, nothing to delete.
-DOMAIN_ANSWERS = {"POST /api/v1/incidents/<int:incident_id>/retry": 404}
+DOMAIN_ANSWERS = {"POST /api/v1/incidents/<int:incident_id>/retry": 404,
+                  # A survey link is made when stage 1 closes; an unknown one is 404 — for everybody alike.
+                  "GET /survey/<token>": 404, "POST /survey/<token>": 404, "POST /api/v1/surveys/<token>": 404}
 
 
 def test_the_table_names_every_route_and_only_routes(app: Flask) -> None:

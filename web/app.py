@@ -31,7 +31,8 @@ def engine_settings(app: Flask) -> EngineSettings:
             consent_version=c["CONSENT_VERSION"], rate_limit=c["FEEDBACK_RATE_LIMIT"],
             low_rating=c["LOW_RATING_THRESHOLD"], delivery_department=c["DELIVERY_DEPARTMENT"],
             max_file_bytes=c["MAX_FILE_BYTES"], allowed_file_types=tuple(c["ALLOWED_FILE_TYPES"]),
-            site_complaint_recipients=tuple(r.strip() for r in c["SITE_COMPLAINT_RECIPIENTS"] if r.strip())),
+            site_complaint_recipients=tuple(r.strip() for r in c["SITE_COMPLAINT_RECIPIENTS"] if r.strip()),
+            base_url=c["PUBLIC_BASE_URL"], track_rate_limit=c["TRACK_RATE_LIMIT"]),
         week={day: tuple((dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for a, b in periods)
               for day, periods in c["WORK_WEEK"].items()},
     )
@@ -45,6 +46,7 @@ def delivery(app: Flask) -> Delivery:
         telegram=TelegramTransport(c["TELEGRAM_BASE_URL"], c["TELEGRAM_TOKEN"]) if c["TELEGRAM_TOKEN"] else None,
         group_emails={c["QMS_DEPARTMENT"]: c["QMS_EMAIL"], "ceo": c["CEO_EMAIL"],
                       "commerce": c["COMMERCIAL_DIRECTOR_EMAIL"]},
+        message_domain=c["SMTP_SENDER"].rpartition("@")[2] or "complaint-desk.local",
     )
 
 

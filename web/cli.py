@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from engine import Actor
 from engine.errors import EngineError, InvalidInput
-from models import User
+from models import ClientMessage, User
 from web.queries import engine
 
 
@@ -175,8 +175,10 @@ def register_timer_commands(app: Flask) -> None:
         name = str(maildir) if maildir else f"{imap_user}@{imap_host}/{imap_folder}"
 
         def ingest(raw: bytes) -> str | None:
-            appeal = engine().ingest_mail(raw, name, appeal_type, department)
-            return appeal.number if appeal else None
+            result = engine().ingest_mail(raw, name, appeal_type, department)
+            if isinstance(result, ClientMessage):
+                return f"reply to {result.complaint.number}"
+            return result.number if result else None
 
         if maildir is not None:
             report = read_maildir(maildir, ingest)

@@ -65,6 +65,9 @@ class Config:
     # Public forms.
     CONSENT_VERSION = os.environ.get("CONSENT_VERSION", "2026-11-01")
     FEEDBACK_RATE_LIMIT = int(os.environ.get("FEEDBACK_RATE_LIMIT", "5"))  # per address per 10 minutes
+    TRACK_RATE_LIMIT = int(os.environ.get("TRACK_RATE_LIMIT", "10"))  # status-page look-ups per address per 10 min
+    # The address clients reach the public pages at: the links in e-mails (/track, /survey/…) start with it.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     LOW_RATING_THRESHOLD = int(os.environ.get("LOW_RATING_THRESHOLD", "3"))
     DELIVERY_DEPARTMENT = os.environ.get("DELIVERY_DEPARTMENT", "ОПР")
     MAX_FILE_BYTES = int(os.environ.get("MAX_FILE_BYTES", str(5 * 1024 * 1024)))

@@ -50,6 +50,9 @@ TABLE: dict[str, Rule] = {
     "GET /feedback": PUBLIC, "POST /feedback": PUBLIC, "GET /rate": PUBLIC, "POST /rate": PUBLIC,
     "GET /reviews": PUBLIC,
     "GET /api/v1/openapi.json": PUBLIC, "GET /api/v1/docs": PUBLIC, "POST /api/v1/feedback": PUBLIC,
+    # The client's side: the status page and the one-time survey (their own limits and tokens guard them).
+    "GET /track": PUBLIC, "POST /track": PUBLIC, "POST /api/v1/track": PUBLIC,
+    "GET /survey/<token>": PUBLIC, "POST /survey/<token>": PUBLIC, "POST /api/v1/surveys/<token>": PUBLIC,
     # Pages of the staff.
     "GET /": page(*SIGNED_IN),
     "GET /account/password": page(*SIGNED_IN), "POST /account/password": page(*SIGNED_IN),
@@ -60,10 +63,13 @@ TABLE: dict[str, Rule] = {
     "POST /tasks/<task_id>/claim": page(*WORKERS), "POST /tasks/<task_id>/reassign": page(*WORKERS),
     "GET /appeals": page(*READERS), "GET /complaints": page(*READERS),
     "GET /complaints/<number>": page(*READERS), "GET /attachments/<int:attachment_id>": page(*READERS),
+    "POST /complaints/<number>/messages": page(*WORKERS),
     # The API.
     "POST /api/v1/appeals": api("appeals:write", *REGISTRARS),
     "GET /api/v1/complaints/<number>": api("complaints:read", *READERS),
     "GET /api/v1/complaints/<number>/history": api("complaints:read", *READERS),
+    "GET /api/v1/complaints/<number>/messages": api("complaints:read", *READERS),
+    "POST /api/v1/complaints/<number>/messages": api("messages:write", *WORKERS),
     "GET /api/v1/tasks": api("tasks:read", *WORKERS),
     "GET /api/v1/tasks/<task_id>": api("tasks:read", *WORKERS),
     "POST /api/v1/tasks/<task_id>/claim": api("tasks:write", *WORKERS),

@@ -8,7 +8,19 @@ from flask import current_app
 from sqlalchemy import select
 
 from engine.bpmn.steps import STEPS
-from models import Appeal, Complaint, Deadline, Department, Incident, InstanceEvent, ProcessInstance, Task, User, db
+from models import (
+    Appeal,
+    ClientSurvey,
+    Complaint,
+    Deadline,
+    Department,
+    Incident,
+    InstanceEvent,
+    ProcessInstance,
+    Task,
+    User,
+    db,
+)
 
 
 def engine() -> Any:
@@ -95,6 +107,7 @@ def complaint_view(c: Complaint) -> dict[str, Any]:
         "counterparty_complaints": others,
         "incidents": [{"id": i.id, "opened_at": i.opened_at.isoformat(), "element_id": i.element_id,
                        "message": i.message} for i in incidents],
+        "client_verdict": db.session.scalar(select(ClientSurvey).where(ClientSurvey.complaint_id == c.id)),
     }
 
 

@@ -15,7 +15,7 @@ KNOWN_KEYS = {"", "dev-only-change-me", "change-me", "secret"}
 _DROPPED = re.compile(r"[\t\r\n]")
 _EDGES = "".join(map(chr, range(0x21)))
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-PUBLIC_PAGES = ("/feedback", "/rate", "/reviews")  # embeddable in the company site
+PUBLIC_PAGES = ("/feedback", "/rate", "/reviews", "/track")  # embeddable in the company site
 
 
 class MissingSecretKey(RuntimeError):

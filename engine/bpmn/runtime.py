@@ -18,6 +18,8 @@ from engine.bpmn.definitions import Definitions, Deployed
 from engine.bpmn.persistence import dump_workflow, load_workflow
 from engine.bpmn.running import StepError, open_incident, run_step
 from engine.bpmn.scripting import make_script_engine
+from engine.client import survey
+from engine.client.conversation import Links
 from engine.errors import ConcurrentUpdate, StepFailed
 from engine.notify.notifications import Delivery
 from engine.people import access
@@ -111,7 +113,10 @@ class Runtime:
         instance.updated_at = now
         complaint = projection.complaint_of(s, instance)
         if complaint is not None:
+            stage1_was = complaint.stage1_status
             projection.project_complaint(s, instance, complaint, data, actor, now)
+            if stage1_was != "closed" and complaint.stage1_status == "closed":
+                survey.send(s, complaint, instance, now, Links.of(self.settings))
         projection.sync_tasks(s, instance, complaint, workflow, deployed, self.settings.lane_groups, actor, now)
         armed = timers.sync(s, instance, workflow, complaint, self.settings.qms_department, actor, now)
         self._armed.extend(t.due_at for t in armed)

@@ -22,6 +22,7 @@ class Mail:
     body: str
     attachments: tuple[NewFile, ...]
     sent_at: dt.datetime | None
+    references: tuple[str, ...] = ()  # In-Reply-To and References: the messages this one answers
 
 
 def _text(message: EmailMessage) -> str:
@@ -34,6 +35,11 @@ def _text(message: EmailMessage) -> str:
         content = re.sub(r"(?i)<br\s*/?>|</p>|</div>", "\n", content)
         content = html.unescape(re.sub(r"<[^>]+>", "", content))
     return re.sub(r"\n{3,}", "\n\n", content).strip()
+
+
+def _references(message: EmailMessage) -> tuple[str, ...]:
+    found = re.findall(r"<[^<>\s]+>", f"{message.get('In-Reply-To', '')} {message.get('References', '')}")
+    return tuple(dict.fromkeys(m[:500] for m in found))
 
 
 def parse(raw: bytes) -> Mail:
@@ -51,4 +57,4 @@ def parse(raw: bytes) -> Mail:
     if sent_at is not None and sent_at.tzinfo is None:
         sent_at = sent_at.replace(tzinfo=dt.UTC)
     return Mail(message_id[:500], name.strip(), address.strip().lower(), str(message.get("Subject", "")).strip(),
-                _text(message), files, sent_at)
+                _text(message), files, sent_at, _references(message))

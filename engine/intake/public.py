@@ -28,6 +28,8 @@ class PublicRules:
     max_file_bytes: int = 5 * 1024 * 1024
     allowed_file_types: tuple[str, ...] = (".pdf", ".jpg", ".jpeg", ".png", ".txt", ".doc", ".docx")
     site_complaint_recipients: tuple[str, ...] = ("group:ceo", "group:СМК")
+    base_url: str = "http://127.0.0.1:5000"  # how links in e-mails to clients reach the public pages
+    track_rate_limit: int = 10  # status-page look-ups per address in 10 minutes
 
 
 @dataclass(frozen=True)

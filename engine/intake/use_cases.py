@@ -8,13 +8,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.bpmn.runtime import Runtime, answer_date
+from engine.client import conversation, replies
+from engine.client.conversation import Links
 from engine.errors import ConcurrentUpdate
 from engine.intake import appeals, mail, public
 from engine.intake.appeals import AppealInput
 from engine.notify import notifications
 from engine.people.actor import Actor
 from engine.time import deadlines, timers
-from models import Appeal, Complaint, Consent, IdempotencyRecord, IngestedMessage, Review
+from models import Appeal, ClientMessage, Complaint, Consent, IdempotencyRecord, IngestedMessage, Review
 
 REGISTER_ATTEMPTS = 3
 
@@ -75,7 +77,8 @@ def register_in(rt: Runtime, s: Session, data: AppealInput, actor: Actor,
         if data.contact_email:
             notifications.enqueue(s, "ack_client", f"email:{data.contact_email}", f"ack:{appeal.number}", {
                 "number": appeal.number, "complaint_number": complaint.number,
-                "answer_by": rt.local_date(answer_date(planned))}, now, complaint.number)
+                "answer_by": rt.local_date(answer_date(planned)),
+                "track_url": Links.of(rt.settings).track(complaint.number or "")}, now, complaint.number)
     return appeal, complaint
 
 
@@ -136,13 +139,21 @@ def submit_review(rt: Runtime, data: public.ReviewInput, ip: str | None) -> Revi
         return review
 
 def ingest_mail(rt: Runtime, raw: bytes, mailbox: str, appeal_type: str = "complaint",
-                department: str | None = None) -> Appeal | None:
-    """Turn one e-mail into an appeal; a message already ingested (same Message-ID) gives None."""
+                department: str | None = None) -> Appeal | ClientMessage | None:
+    """Turn one e-mail into an appeal, or, when it answers a complaint, into a client message of that
+    complaint; a message already ingested (same Message-ID) gives None."""
     parsed = mail.parse(raw)
     with rt.transaction() as s:
         now = rt.clock()
         if s.scalar(select(IngestedMessage.id).where(IngestedMessage.message_id == parsed.message_id)):
             return None
+        answered = replies.complaint_answered(s, parsed)
+        if answered is not None:
+            message = conversation.receive(s, answered, parsed, Actor(f"почта: {mailbox}"), now,
+                                           Links.of(rt.settings), rt.settings.attachments_dir)
+            s.add(IngestedMessage(message_id=parsed.message_id, client_message_id=message.id, mailbox=mailbox,
+                                  ingested_at=now))
+            return message
         received_at = parsed.sent_at if parsed.sent_at and parsed.sent_at <= now else now
         appeal, _complaint = register_in(rt, s, AppealInput(
             type=appeal_type, channel="email", subject=(parsed.subject or "(без темы)")[:300],

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +21,9 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "Ваше обращение {{ number }} зарегистрировано",
         "Благодарим Вас за обращение. Ваш запрос зарегистрирован под номером {{ complaint_number or number }} "
         "и передан в службу менеджмента качества компании. Ответ будет подготовлен и предоставлен Вам в течение "
-        "трёх рабочих дней, не считая день получения обращения, — до {{ answer_by }}."),
+        "трёх рабочих дней, не считая день получения обращения, — до {{ answer_by }}."
+        "{% if track_url %}\n\nХод рассмотрения: {{ track_url }} (номер претензии и ваш e-mail или телефон)."
+        "\nОтвечая на это письмо, сохраните номер в теме: ответ попадёт в вашу претензию.{% endif %}"),
     "deadline_warning": ("Скоро срок шага {{ step }} по претензии {{ number }}",
                          "Срок шага {{ step }}: {{ due_at }}.\nОткрытая задача: {{ task }}."),
     "deadline_breach": ("Просрочен шаг {{ step }} по претензии {{ number }}",
@@ -32,6 +36,14 @@ DEFAULTS: dict[str, tuple[str, str]] = {
                        "\nОт: {{ author }} {{ contact }}\nОрганизация: {{ organisation }}\n\n{{ text }}"),
     "low_rating": ("Низкая оценка {{ rating }} из 5: {{ subject }}",
                    "{{ subject }}\nОценка: {{ rating }} из 5\nКомментарий: {{ comment }}\nОбращение: {{ number }}"),
+    "client_reply": ("{{ subject }}",
+                     "{{ text }}\n\n—\nСлужба менеджмента качества\nХод рассмотрения претензии: {{ track_url }}"),
+    "client_message": ("Клиент ответил по претензии {{ number }}",
+                       "От: {{ sender }}{% if not from_contact %} (не контактный адрес претензии){% endif %}\n"
+                       "Тема: {{ subject }}\n\n{{ text }}\n\nКарточка: {{ card_url }}"),
+    "client_survey": ("Оцените решение по претензии {{ number }}",
+                      "Работа по вашей претензии {{ number }} завершена. Помогло ли решение? Ответьте, пожалуйста, "
+                      "на три коротких вопроса — это займёт минуту:\n{{ survey_url }}\n\nСсылка действует один раз."),
     "calendar_provisional": ("Производственный календарь на {{ year }} год предварительный",
                              "В данных календаря нет постановления о переносе выходных на {{ year }} год. Сроки "
                              "считаются по праздникам из Трудового кодекса; проверьте их и внесите переносы."),
@@ -70,10 +82,24 @@ def enqueue(s: Session, kind: str, recipient: str, dedupe_key: str, context: dic
     if s.scalar(select(Outbox.id).where(Outbox.dedupe_key == dedupe_key)) is not None:
         return None
     subject, body = render(s, kind, context)
+    if business_key:
+        subject = tagged(subject, business_key)
     row = Outbox(dedupe_key=dedupe_key, kind=kind, recipient=recipient, business_key=business_key,
                  subject=subject, body=body, created_at=now, next_attempt_at=now)
     s.add(row)
     return row
+
+
+def tagged(subject: str, business_key: str) -> str:
+    """The subject with the complaint number in brackets, which is how a reply finds its complaint."""
+    return subject if f"[{business_key}]" in subject else f"[{business_key}] {subject}"[:300]
+
+
+NUMBER_TAG = re.compile(r"\[(P\d{10,})\]")
+
+
+def new_message_id(domain: str) -> str:
+    return f"<desk-{secrets.token_hex(12)}@{domain}>"
 
 
 def set_template(s: Session, kind: str, subject: str, body: str, actor: str, now: dt.datetime) -> NotificationTemplate:
@@ -143,12 +169,20 @@ def send(s: Session, row: Outbox, delivery: Delivery) -> None:
     transport = delivery.smtp if channel == "email" else delivery.telegram
     if transport is None:
         raise DeliveryError(f"no {channel} transport configured", permanent=True)
-    transport.send(address, row.subject, row.body, f"<outbox-{row.id}@{delivery.message_domain}>")
+    if row.message_id is None:
+        row.message_id = new_message_id(delivery.message_domain)
+    transport.send(address, row.subject, row.body, row.message_id, tuple((row.thread_references or "").split()))
+
+
+# Links that act for the client (the one-time survey) must not stay readable in the outbox once delivered.
+ONE_TIME_LINKS: dict[str, re.Pattern[str]] = {"client_survey": re.compile(r"(/survey/)[\w-]+")}
 
 
 def settle(row: Outbox, error: DeliveryError | None, now: dt.datetime) -> None:
     if error is None:
         row.status, row.sent_at, row.last_error = "sent", now, None
+        if row.kind in ONE_TIME_LINKS:
+            row.body = ONE_TIME_LINKS[row.kind].sub(r"\1…", row.body)
     elif error.permanent or row.attempts >= MAX_ATTEMPTS:
         row.status, row.last_error = "failed", str(error)[:2000]
     else:

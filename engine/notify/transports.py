@@ -28,10 +28,12 @@ class SmtpTransport:
     starttls: bool = False
     timeout: float = 10.0
 
-    def send(self, to: str, subject: str, body: str, message_id: str) -> None:
+    def send(self, to: str, subject: str, body: str, message_id: str, references: tuple[str, ...] = ()) -> None:
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = self.sender, to, subject
         message["Message-ID"], message["Date"] = message_id, formatdate(localtime=False)
+        if references:  # threads our answer under the client's message in their mail program
+            message["In-Reply-To"], message["References"] = references[-1], " ".join(references)
         message.set_content(body)
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
@@ -55,7 +57,7 @@ class TelegramTransport:
     token: str
     timeout: float = 10.0
 
-    def send(self, chat_id: str, subject: str, body: str, message_id: str) -> None:
+    def send(self, chat_id: str, subject: str, body: str, message_id: str, references: tuple[str, ...] = ()) -> None:
         url = f"{self.base_url.rstrip('/')}/bot{self.token}/sendMessage"
         payload = json.dumps({"chat_id": chat_id, "text": f"{subject}\n\n{body}"}).encode()
         request = urllib.request.Request(url, payload, {"Content-Type": "application/json"}, method="POST")

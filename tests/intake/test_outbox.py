@@ -98,8 +98,8 @@ def test_the_client_gets_the_acknowledgement_once(wired: ProcessEngine, smtp: tu
     [(to, message)] = smtp[0].messages
     assert to == ["client@example.ru"] and complaint.number in message["Subject"] + message.get_content()
     assert "до 27.11.2025" in message.get_content()
-    assert message["Message-ID"].startswith("<outbox-")
     row = db.session.scalars(select(Outbox)).one()
+    assert message["Message-ID"] == row.message_id and message["Subject"].startswith(f"[{complaint.number}] ")
     assert row.status == "sent" and row.sent_at is not None and row.attempts == 1
 
 

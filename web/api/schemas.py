@@ -5,6 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from engine.intake.inn import inn_problem
 from models import APPEAL_TYPES, CHANNELS, COMPLAINT_KINDS, IMPORTANCE
+from web.api.client_schemas import ClientVerdictOut
 
 
 def _inn(value: str) -> None:
@@ -152,6 +153,8 @@ class ComplaintOut(Schema):
     previous_appeals = fields.List(fields.String())
     counterparty_complaints = fields.List(fields.String())
     incidents = fields.List(fields.Dict())
+    client_verdict = fields.Nested(ClientVerdictOut, allow_none=True,
+                                   metadata={"description": "the client's own survey answer, apart from `satisfied`"})
 
 
 class EventOut(Schema):
@@ -268,6 +271,7 @@ class OutboxOut(Schema):
     next_attempt_at = fields.DateTime(allow_none=True)
     sent_at = fields.DateTime(allow_none=True)
     last_error = fields.String(allow_none=True)
+    message_id = fields.String(allow_none=True, metadata={"description": "the e-mail's Message-ID, kept for threading"})
 
 
 class FeedbackIn(Schema):

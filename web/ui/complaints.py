@@ -22,6 +22,7 @@ from models import (
     db,
 )
 from web.queries import complaint_view, history
+from web.ui.conversation import conversation_view
 
 bp = Blueprint("complaints", __name__)
 PAGE = 50
@@ -30,6 +31,10 @@ ASSIGNMENT_KINDS = ("task_claimed", "task_assigned", "responsible_assigned")
 
 @bp.route("/complaints/<number>")
 def card(number: str) -> str:
+    return render_card(number)
+
+
+def render_card(number: str, draft: dict[str, str] | None = None, errors: dict[str, list[Any]] | None = None) -> str:
     complaint = db.session.scalar(select(Complaint).where(Complaint.number == number))
     if complaint is None:
         abort(404)
@@ -40,7 +45,8 @@ def card(number: str) -> str:
     task_names = {i: n for i, n in db.session.execute(select(Task.id, Task.name).where(Task.business_key == number))}
     return render_template("card.html", c=complaint, view=view, events=events, task_names=task_names,
                            assignments=[e for e in events if e.kind in ASSIGNMENT_KINDS],
-                           days_open=(end - complaint.registered_at).days, attachments=list(attachments))
+                           days_open=(end - complaint.registered_at).days, attachments=list(attachments),
+                           **conversation_view(complaint, draft, errors))
 
 
 @bp.route("/attachments/<int:attachment_id>")

@@ -35,6 +35,10 @@ LABELS: dict[str, Any] = {
 
 
 EVENTS: dict[str, Any] = {"completed": _l("Процесс завершён"), "task_completed": _l("Задача выполнена")}
+EVENTS.update({  # the client's side of the complaint
+    "client_message_received": _l("Письмо клиента"), "client_message_sent": _l("Письмо клиенту"),
+    "client_survey_sent": _l("Клиенту отправлен опрос"), "client_survey_answered": _l("Клиент ответил на опрос"),
+})
 
 
 def event_label(kind: str) -> Any:

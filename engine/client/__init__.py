@@ -1,0 +1,1 @@
+"""The client's side of a complaint: replies threaded in, our answers, the status page and the client's verdict."""
