@@ -128,7 +128,8 @@ class Definitions:
     def __init__(self) -> None:
         self._cache: dict[int, Deployed] = {}
 
-    def deploy(self, session: Session, key: str, bundle: Bundle, actor: str) -> ProcessDefinition:
+    def deploy(self, session: Session, key: str, bundle: Bundle, actor: str,
+               comment: str | None = None) -> ProcessDefinition:
         spec, subprocess_specs = check(bundle, key)
         spec_json = spec_to_json(spec, subprocess_specs)
         forms_json = json.dumps(bundle.forms, sort_keys=True, ensure_ascii=False)
@@ -140,7 +141,7 @@ class Definitions:
                                 .where(ProcessDefinition.key == key)) or 0
         row = ProcessDefinition(key=key, version=latest + 1, name=spec.description or key, sha256=sha,
                                 spec_json=spec_json, sources={"bpmn": bundle.bpmn, "forms": bundle.forms},
-                                deployed_by=actor)
+                                deployed_by=actor, comment=comment)
         session.add(row)
         session.flush()
         return row
