@@ -45,8 +45,8 @@ def _spiff_states(workflow: BpmnWorkflow) -> dict[tuple[str, str], dict[str, Any
             continue
         entry = found.setdefault((task.workflow.spec.name, spec.bpmn_id),
                                  {"id": spec.bpmn_id, "process": task.workflow.spec.name,
-                                  "name": spec.bpmn_name, "state": "completed", "completed_at": None,
-                                  "completed_by": None, "due_at": None, "data": None})
+                                  "name": spec.bpmn_name, "type": type(spec).__name__, "state": "completed",
+                                  "completed_at": None, "completed_by": None, "due_at": None, "data": None})
         if running:
             entry["state"] = "active"
         else:
@@ -95,7 +95,8 @@ def elements(s: Session, instance: ProcessInstance, workflow: BpmnWorkflow, depl
         element = incident.element_id or ""
         key = next((k for k in found if k[1] == element), (owner.get(element, ""), element))
         if key[1]:
-            entry = found.setdefault(key, {"id": element, "process": key[0], "name": None, "completed_at": None,
+            entry = found.setdefault(key, {"id": element, "process": key[0], "name": None, "type": None,
+                                           "completed_at": None,
                                            "completed_by": None, "due_at": None, "data": None})
             entry["state"], entry["error"] = "failed", incident.message
     return sorted(found.values(), key=lambda e: (e["process"], e["id"]))
