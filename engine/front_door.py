@@ -89,6 +89,9 @@ class ProcessEngine:
     def deploy(self, key: str, bundle: Bundle, actor: Actor, comment: str | None = None) -> ProcessDefinition:
         return bpmn.deploy(self.runtime, key, bundle, actor, comment)
 
+    def validate(self, key: str, bundle: Bundle) -> None:
+        bpmn.validate(self.runtime, key, bundle)
+
     def deploy_processes(self, actor: Actor) -> ProcessDefinition:
         return bpmn.deploy_processes(self.runtime, actor)
 

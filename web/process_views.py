@@ -53,9 +53,13 @@ def version_row(key: str, version: int) -> ProcessDefinition:
 def version_bundle(key: str, version: int) -> dict[str, Any]:
     """One version with its files in the shape a deployment takes: {"bpmn": {...}, "forms": {...}}."""
     row = version_row(key, version)
-    counts = _instance_counts().get(row.id)
-    return {**version_summary(row, counts), "bpmn": dict(row.sources.get("bpmn", {})),
+    return {**version_info(key, version), "bpmn": dict(row.sources.get("bpmn", {})),
             "forms": dict(row.sources.get("forms", {}))}
+
+
+def version_info(key: str, version: int) -> dict[str, Any]:
+    row = version_row(key, version)
+    return version_summary(row, _instance_counts().get(row.id))
 
 
 def processes_in(xml: str) -> list[str]:

@@ -9,7 +9,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.bpmn import diagram, forms, projection
+from engine.bpmn import definitions, diagram, forms, projection
 from engine.bpmn.definitions import Bundle
 from engine.bpmn.runtime import Runtime
 from engine.errors import Conflict, IncidentNotFound, InstanceNotFound, InvalidInput, TaskAssignedToOther, TaskNotOpen
@@ -23,6 +23,11 @@ from models import Complaint, Incident, ProcessDefinition, ProcessInstance, Task
 def deploy(rt: Runtime, key: str, bundle: Bundle, actor: Actor, comment: str | None = None) -> ProcessDefinition:
     with rt.transaction() as s:
         return rt.definitions.deploy(s, key, bundle, actor.name, comment)
+
+
+def validate(rt: Runtime, key: str, bundle: Bundle) -> None:
+    """Check a bundle as deploying would (nothing is written); raise InvalidDefinition listing every problem."""
+    definitions.check(bundle, key)
 
 
 def deploy_processes(rt: Runtime, actor: Actor) -> ProcessDefinition:

@@ -14,7 +14,7 @@ from models import CHANNELS, ROLES, ApiClient, Department, Responsible, User, ut
 
 SCOPES = (
     "appeals:write", "complaints:read", "tasks:read", "tasks:write", "calendar:write", "incidents:write",
-    "templates:write", "definitions:read", "act_as",
+    "templates:write", "definitions:read", "definitions:write", "act_as",
 )
 
 

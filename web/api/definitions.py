@@ -3,12 +3,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
+from sqlalchemy import func, select
+from werkzeug.exceptions import Forbidden
 
+from engine import Bundle
+from models import ProcessDefinition, User, db
 from web.auth import requires
-from web.process_views import definitions, version_bundle
+from web.process_views import definitions, version_bundle, version_info
+from web.queries import engine
 
 PREFIX = "/definitions"
 blp = Blueprint("api_definitions", __name__, description="Deployed process definitions and their versions")
@@ -39,6 +45,28 @@ class BundleOut(VersionOut):
                         metadata={"description": "JSON Schema of each form by file name"})
 
 
+class BundleIn(Schema):
+    bpmn = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[\w.-]+\.bpmn$")), values=fields.String(),
+                       required=True, validate=validate.Length(min=1, max=20),
+                       metadata={"description": "BPMN XML by file name"})
+    forms = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[\w.-]+\.json$")), values=fields.Dict(),
+                        load_default=dict, validate=validate.Length(max=200),
+                        metadata={"description": "JSON Schema of each form by file name"})
+    comment = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+
+class ValidOut(Schema):
+    key = fields.String()
+    valid = fields.Boolean()
+
+
+def _owner_only() -> None:
+    """A client acting for a person deploys only for a process owner (admins hold every role)."""
+    user = db.session.get(User, g.actor.user_id) if g.actor.user_id else None
+    if user is not None and not user.has_role("owner"):
+        raise Forbidden("Only a process owner may validate or deploy process definitions.")
+
+
 @blp.route("")
 class Definitions(MethodView):
     @requires("definitions:read")
@@ -55,3 +83,31 @@ class DefinitionVersion(MethodView):
     def get(self, key: str, version: int) -> dict[str, Any]:
         """One version with its BPMN files and forms, in the shape a deployment takes."""
         return version_bundle(key, version)
+
+
+@blp.route("/<key>/validate")
+class DefinitionValidate(MethodView):
+    @requires("definitions:write")
+    @blp.arguments(BundleIn)
+    @blp.response(200, ValidOut)
+    def post(self, body: dict[str, Any], key: str) -> dict[str, Any]:
+        """Check a bundle as deploying would; 422 with `errors` keyed by element id. Nothing is written."""
+        _owner_only()
+        engine().validate(key, Bundle(body["bpmn"], body["forms"]))
+        return {"key": key, "valid": True}
+
+
+@blp.route("/<key>/versions")
+class DefinitionVersions(MethodView):
+    @requires("definitions:write")
+    @blp.arguments(BundleIn)
+    @blp.response(201, VersionOut)
+    @blp.alt_response(200, schema=VersionOut, description="The same content was deployed before: that version")
+    def post(self, body: dict[str, Any], key: str) -> tuple[dict[str, Any], int]:
+        """Deploy a bundle as a new version with a comment; 422 with `errors` keyed by element id, nothing
+        deployed, while any problem remains."""
+        _owner_only()
+        latest = db.session.scalar(select(func.max(ProcessDefinition.version))
+                                   .where(ProcessDefinition.key == key)) or 0
+        row = engine().deploy(key, Bundle(body["bpmn"], body["forms"]), g.actor, body["comment"])
+        return version_info(row.key, row.version), 201 if row.version > latest else 200
