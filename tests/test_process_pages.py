@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, g
 
-from engine import ProcessEngine
+from engine import Actor, ProcessEngine
 from tests.test_ui_pages import signed_in, token
 
 
@@ -52,3 +52,13 @@ def test_pages_speak_english_too(app: Flask, engine: ProcessEngine, register: An
     assert "The complaint on its process diagram" in client.get(f"/complaints/{number}").get_data(as_text=True)
     diagram = client.get(f"/complaints/{number}/diagram").get_data(as_text=True)
     assert '"state_label": "active"' in diagram or '"state_label":"active"' in diagram
+
+
+def test_a_version_without_layout_is_marked_for_the_viewer(app: Flask, engine: ProcessEngine) -> None:
+    from tests.engine.test_diagram import BROKEN
+
+    engine.deploy("probe", BROKEN, Actor("owner"), "без разметки")
+    html = signed_in(app, "owner").get("/processes/probe/versions/1").get_data(as_text=True)
+    data = json.loads(re.search(r'<script type="application/json" id="diagram-data">(.*?)</script>', html, re.S)[1])
+    assert [(f["name"], f["laid_out"], f["processes"]) for f in data["files"]] == [("probe.bpmn", False, ["probe"])]
+    assert "без разметки" in html and 'data-test="no-layout"' in html
