@@ -92,6 +92,9 @@ class ProcessEngine:
     def validate(self, key: str, bundle: Bundle) -> None:
         bpmn.validate(self.runtime, key, bundle)
 
+    def compare_versions(self, old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        return bpmn.compare_versions(self.runtime, old, new)
+
     def deploy_processes(self, actor: Actor) -> ProcessDefinition:
         return bpmn.deploy_processes(self.runtime, actor)
 

@@ -9,7 +9,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.bpmn import definitions, diagram, forms, projection
+from engine.bpmn import compare, definitions, diagram, forms, projection
 from engine.bpmn.definitions import Bundle
 from engine.bpmn.runtime import Runtime
 from engine.errors import Conflict, IncidentNotFound, InstanceNotFound, InvalidInput, TaskAssignedToOther, TaskNotOpen
@@ -28,6 +28,11 @@ def deploy(rt: Runtime, key: str, bundle: Bundle, actor: Actor, comment: str | N
 def validate(rt: Runtime, key: str, bundle: Bundle) -> None:
     """Check a bundle as deploying would (nothing is written); raise InvalidDefinition listing every problem."""
     definitions.check(bundle, key)
+
+
+def compare_versions(rt: Runtime, old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Elements and forms added, removed or changed between two versions' files (read only)."""
+    return compare.compare(old, new)
 
 
 def deploy_processes(rt: Runtime, actor: Actor) -> ProcessDefinition:

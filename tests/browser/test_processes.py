@@ -132,3 +132,27 @@ def test_qms_retries_and_resolves_incidents(page: Any, live_server: str, engine:
     sign_in(page, live_server, "responsible")
     assert page.goto(f"{live_server}/incidents").status == 403
     assert other_number
+
+
+def test_owner_compares_two_versions_on_the_diagram(page: Any, live_server: str, engine: ProcessEngine) -> None:
+    bundle = Bundle.from_directory(PROCESSES)
+    renamed = bundle.bpmn["stage1_correction.bpmn"].replace('name="Принять претензию в работу"',
+                                                            'name="Принять претензию"')
+    forms = {**bundle.forms, "accept.json": {**bundle.forms["accept.json"], "title": "Принять претензию"}}
+    engine.deploy("complaint", Bundle({**bundle.bpmn, "stage1_correction.bpmn": renamed}, forms),
+                  Actor("Владелец процесса"), "Короче имя шага 1.1")
+    sign_in(page, live_server, "owner")
+    page.goto(f"{live_server}/processes")
+    page.click("[data-test=compare] button")
+    page.wait_for_selector("[data-shown-file='stage1_correction.bpmn'] .state-changed")
+    assert "/processes/complaint/diff?from=1&to=2" in page.url
+    assert fill_of(page, "accept") == "rgb(255, 243, 196)"
+    assert fill_of(page, "first_contact") not in ("rgb(255, 243, 196)", COMPLETED)
+    assert page.locator(".state-changed").count() == 1
+    assert "accept.json" in page.inner_text("[data-test=forms-changed]")
+    assert "нет" in page.inner_text("[data-test=removed]")
+    page.click("[data-element-id=accept]")
+    assert "Принять претензию — изменён" in page.inner_text("[data-test=element-details]")
+    shot(page, "34-process-diff")
+    sign_in(page, live_server, "operator")
+    assert page.goto(f"{live_server}/processes/complaint/diff?from=1&to=2").status == 403

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -16,6 +16,7 @@ from web.ui.formatting import local_time
 
 bp = Blueprint("processes", __name__)
 DEFINITION_READERS = ("owner", "qms")
+CHANGES = {"added": _l("добавлен"), "changed": _l("изменён"), "removed": _l("удалён")}
 STATES = {"completed": _l("выполнен"), "active": _l("в работе"), "overdue": _l("просрочен"),
           "failed": _l("инцидент")}
 
@@ -77,3 +78,27 @@ def instance_diagram(number: str) -> str:
     elements = [_element_view(e) for e in view["elements"]]
     return render_template("instance_diagram.html", c=complaint, view=view, v=bundle, files=files,
                            elements=elements, first_file=_first_file(files, view["elements"]), states=STATES)
+
+
+@bp.route("/processes/<key>/diff")
+@roles_required(*DEFINITION_READERS)
+def diff(key: str) -> str:
+    """Two versions compared: the newer one's diagram with added and changed elements coloured."""
+    old_n, new_n = request.args.get("from", type=int), request.args.get("to", type=int)
+    if old_n is None or new_n is None:
+        abort(404)
+    try:
+        old, new = version_bundle(key, old_n), version_bundle(key, new_n)
+    except NotFound:
+        abort(404)
+    changes = engine().compare_versions(old, new)
+    elements = [{**e, "state": e["change"], "state_label": str(CHANGES[e["change"]])}
+                for e in changes["elements"] if e["change"] != "removed"]
+    files = _files(new["bpmn"])
+    return render_template("process_diff.html", old=old, v=new, changes=changes, files=files, elements=elements,
+                           first_file=_first_changed_file(files, elements), labels=CHANGES)
+
+
+def _first_changed_file(files: list[dict[str, Any]], elements: list[dict[str, Any]]) -> str | None:
+    changed = {e["process"] for e in elements}
+    return next((f["name"] for f in files if changed & set(f["processes"])), files[0]["name"] if files else None)
