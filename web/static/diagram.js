@@ -80,5 +80,9 @@
   document.querySelectorAll("[data-file]").forEach(function (button) {
     button.addEventListener("click", function () { show(button.getAttribute("data-file")); });
   });
-  if (bundle.files.length) { show(bundle.first || bundle.files[0].name); }
+  function start() {
+    if (bundle.files.length) { show(bundle.first || bundle.files[0].name); }
+  }
+  // Fit the diagram once the whole page is laid out: a side panel after this script narrows the viewer.
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 })();
