@@ -38,6 +38,10 @@ class IncidentNotFound(NotFound):
     pass
 
 
+class VersionNotFound(NotFound):
+    """A version asked for by number that was never deployed (unlike DefinitionNotFound, not a setup fault)."""
+
+
 class Conflict(EngineError):
     """The request no longer fits the current state: someone else got there first."""
 

@@ -91,8 +91,14 @@ class ProcessEngine:
         self.runtime.on_timer_armed = callback
 
     # --- BPMN runtime: definitions, instances, tasks, incidents ---------------------------------
-    def deploy(self, key: str, bundle: Bundle, actor: Actor) -> ProcessDefinition:
-        return bpmn.deploy(self.runtime, key, bundle, actor)
+    def deploy(self, key: str, bundle: Bundle, actor: Actor, comment: str | None = None) -> ProcessDefinition:
+        return bpmn.deploy(self.runtime, key, bundle, actor, comment)
+
+    def validate(self, key: str, bundle: Bundle) -> None:
+        bpmn.validate(self.runtime, key, bundle)
+
+    def compare_versions(self, old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        return bpmn.compare_versions(self.runtime, old, new)
 
     def deploy_processes(self, actor: Actor) -> ProcessDefinition:
         return bpmn.deploy_processes(self.runtime, actor)
@@ -112,6 +118,12 @@ class ProcessEngine:
 
     def retry_incident(self, incident_id: int, actor: Actor) -> Incident:
         return bpmn.retry_incident(self.runtime, incident_id, actor)
+
+    def resolve_incident(self, incident_id: int, comment: str, actor: Actor) -> Incident:
+        return bpmn.resolve_incident(self.runtime, incident_id, comment, actor)
+
+    def instance_on_diagram(self, business_key: str) -> dict[str, Any]:
+        return bpmn.instance_on_diagram(self.runtime, business_key)
 
     def task_data(self, row: Task) -> dict[str, Any]:
         return bpmn.task_data(self.runtime, row)

@@ -25,6 +25,7 @@ class ProcessDefinition(Base):
     sources: Mapped[dict[str, Any]]
     deployed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     deployed_by: Mapped[str] = mapped_column(String(200))
+    comment: Mapped[str | None] = mapped_column(Text)
 
 
 class ProcessInstance(Base):
@@ -95,3 +96,4 @@ class Incident(Base):
     actor: Mapped[str] = mapped_column(String(200))
     resolved_at: Mapped[dt.datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(200))
+    resolution: Mapped[str | None] = mapped_column(Text)

@@ -14,7 +14,7 @@ from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from engine import Actor, NewFile, ProcessEngine
+from engine import Actor, Bundle, NewFile, ProcessEngine
 from engine.people.directory import SCOPES
 from models import Attachment, Task, db
 from tests.conftest import complaint_input
@@ -44,6 +44,10 @@ class World:
         attachment = db.session.scalar(select(Attachment).where(Attachment.appeal_id == complaint.appeal_id))
         assert task is not None and attachment is not None
         return cls(engine, complaint.number, task.id, attachment.id, full_token)
+
+    def shipped_bundle(self) -> dict[str, Any]:
+        bundle = Bundle.from_directory(self.engine.settings.processes_dir)
+        return {"bpmn": bundle.bpmn, "forms": bundle.forms}
 
     def with_override(self, day: str) -> str:
         self.engine.set_calendar_override(dt.date.fromisoformat(day), "day_off", [], "Проверка прав", Actor.system())
@@ -84,6 +88,22 @@ EXAMPLES: dict[str, Example] = {
     "GET /api/v1/complaints/<number>/messages": lambda w: (f"/api/v1/complaints/{w.number}/messages", {}),
     "POST /api/v1/complaints/<number>/messages": lambda w: (f"/api/v1/complaints/{w.number}/messages", {
         "json": {"subject": "Ответ", "text": "Мы разбираемся"}}),
+    "GET /complaints/<number>/diagram": lambda w: (f"/complaints/{w.number}/diagram", {}),
+    "GET /processes": lambda w: ("/processes", {}),
+    "GET /processes/<key>/versions/<int:version>": lambda w: ("/processes/complaint/versions/1", {}),
+    "GET /processes/<key>/diff": lambda w: ("/processes/complaint/diff?from=1&to=1", {}),
+    "GET /incidents": lambda w: ("/incidents", {}),
+    "POST /incidents/<int:incident_id>/retry": lambda w: ("/incidents/999999/retry", {}),
+    "POST /incidents/<int:incident_id>/resolve": lambda w: ("/incidents/999999/resolve", {"data": {"comment": "ok"}}),
+    "POST /api/v1/incidents/<int:incident_id>/resolve": lambda w: ("/api/v1/incidents/999999/resolve", {
+        "json": {"comment": "Исправлено"}}),
+    "GET /api/v1/instances/<business_key>": lambda w: (f"/api/v1/instances/{w.number}", {}),
+    "GET /api/v1/definitions": lambda w: ("/api/v1/definitions", {}),
+    "GET /api/v1/definitions/<key>/versions/<int:version>": lambda w: ("/api/v1/definitions/complaint/versions/1", {}),
+    "POST /api/v1/definitions/<key>/validate": lambda w: ("/api/v1/definitions/complaint/validate", {
+        "json": w.shipped_bundle()}),
+    "POST /api/v1/definitions/<key>/versions": lambda w: ("/api/v1/definitions/complaint/versions", {
+        "json": {**w.shipped_bundle(), "comment": "Та же версия"}}),
     "GET /": lambda w: ("/", {}),
     "GET /account/password": lambda w: ("/account/password", {}),
     "POST /account/password": lambda w: ("/account/password", {"data": {"current": "x", "new": "", "repeat": ""}}),
@@ -128,6 +148,7 @@ EXAMPLES: dict[str, Example] = {
 }
 # Allowed calls whose success is a domain answer rather than 2xx/3xx: nothing to retry, nothing to delete.
 DOMAIN_ANSWERS = {"POST /api/v1/incidents/<int:incident_id>/retry": 404,
+                  "POST /api/v1/incidents/<int:incident_id>/resolve": 404,
                   # A survey link is made when stage 1 closes; an unknown one is 404 — for everybody alike.
                   "GET /survey/<token>": 404, "POST /survey/<token>": 404, "POST /api/v1/surveys/<token>": 404}
 

@@ -38,6 +38,15 @@ def _status_of(err: e.EngineError) -> tuple[int, str]:
     return found
 
 
+def definition_errors(problems: list[dict[str, str]]) -> dict[str, list[str]]:
+    """Problems keyed by the element they concern (or the file, when no element is known)."""
+    errors: dict[str, list[str]] = {}
+    for found in problems:
+        where = found.get("element") or found.get("file") or "_bundle"
+        errors.setdefault(where, []).append(f"{found.get('file', '')}: {found['message']}".lstrip(": "))
+    return errors
+
+
 def engine_error(err: e.EngineError) -> Response:
     status, title = _status_of(err)
     extra: dict[str, Any] = {}
@@ -45,6 +54,7 @@ def engine_error(err: e.EngineError) -> Response:
         extra["errors"] = err.fields
     if isinstance(err, e.InvalidDefinition):
         extra["problems"] = err.problems
+        extra["errors"] = definition_errors(err.problems)
     if isinstance(err, e.StepFailed):
         extra["incident_id"] = err.incident_id
     return problem(status, title, err.message, **extra)

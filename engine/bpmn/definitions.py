@@ -22,6 +22,8 @@ from engine.bpmn.scripting import compile_expression, compile_script
 from engine.errors import DefinitionNotFound, InvalidDefinition
 from models import ProcessDefinition
 
+SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
 
 @dataclass(frozen=True)
 class Bundle:
@@ -59,7 +61,12 @@ def _parse(bundle: Bundle, key: str) -> tuple[Any, dict[str, Any]]:
     problems: list[dict[str, str]] = []
     for name, text in bundle.bpmn.items():
         try:
-            parser.add_bpmn_str(text.encode("utf-8"), filename=name)
+            root = etree.fromstring(text.encode("utf-8"), parser=SAFE_XML)
+            if root.getroottree().docinfo.doctype:
+                # Diagrams arrive from the browser and the API: no DTD, so no entity expansion or external files.
+                problems.append({"file": name, "line": "1", "message": "A DOCTYPE is not allowed in a diagram."})
+                continue
+            parser.add_bpmn_xml(root, filename=name)
         except etree.XMLSyntaxError as err:
             problems.append({"file": name, "line": str(err.lineno), "message": str(err)})
         except ValidationException as err:
@@ -128,7 +135,8 @@ class Definitions:
     def __init__(self) -> None:
         self._cache: dict[int, Deployed] = {}
 
-    def deploy(self, session: Session, key: str, bundle: Bundle, actor: str) -> ProcessDefinition:
+    def deploy(self, session: Session, key: str, bundle: Bundle, actor: str,
+               comment: str | None = None) -> ProcessDefinition:
         spec, subprocess_specs = check(bundle, key)
         spec_json = spec_to_json(spec, subprocess_specs)
         forms_json = json.dumps(bundle.forms, sort_keys=True, ensure_ascii=False)
@@ -140,7 +148,7 @@ class Definitions:
                                 .where(ProcessDefinition.key == key)) or 0
         row = ProcessDefinition(key=key, version=latest + 1, name=spec.description or key, sha256=sha,
                                 spec_json=spec_json, sources={"bpmn": bundle.bpmn, "forms": bundle.forms},
-                                deployed_by=actor)
+                                deployed_by=actor, comment=comment)
         session.add(row)
         session.flush()
         return row

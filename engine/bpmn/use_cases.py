@@ -9,10 +9,10 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.bpmn import forms, projection
+from engine.bpmn import compare, definitions, diagram, forms, projection
 from engine.bpmn.definitions import Bundle
 from engine.bpmn.runtime import Runtime
-from engine.errors import Conflict, IncidentNotFound, InvalidInput, TaskAssignedToOther, TaskNotOpen
+from engine.errors import Conflict, IncidentNotFound, InstanceNotFound, InvalidInput, TaskAssignedToOther, TaskNotOpen
 from engine.intake import appeals
 from engine.people import access
 from engine.people.actor import Actor
@@ -20,9 +20,19 @@ from engine.time import timers
 from models import Complaint, Incident, ProcessDefinition, ProcessInstance, Task, User
 
 
-def deploy(rt: Runtime, key: str, bundle: Bundle, actor: Actor) -> ProcessDefinition:
+def deploy(rt: Runtime, key: str, bundle: Bundle, actor: Actor, comment: str | None = None) -> ProcessDefinition:
     with rt.transaction() as s:
-        return rt.definitions.deploy(s, key, bundle, actor.name)
+        return rt.definitions.deploy(s, key, bundle, actor.name, comment)
+
+
+def validate(rt: Runtime, key: str, bundle: Bundle) -> None:
+    """Check a bundle as deploying would (nothing is written); raise InvalidDefinition listing every problem."""
+    definitions.check(bundle, key)
+
+
+def compare_versions(rt: Runtime, old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Elements and forms added, removed or changed between two versions' files (read only)."""
+    return compare.compare(old, new)
 
 
 def deploy_processes(rt: Runtime, actor: Actor) -> ProcessDefinition:
@@ -121,9 +131,43 @@ def retry_incident(rt: Runtime, incident_id: int, actor: Actor) -> Incident:
         incident.resolved_at, incident.resolved_by = now, actor.name
         if instance.status == "incident":
             instance.status = "active"
-        projection.record(s, instance, actor, "incident_resolved", now, {"incident": incident_id})
+        projection.record(s, instance, actor, "incident_retried", now,
+                          {"incident": incident_id, "element": incident.element_id})
         rt.save(s, instance, workflow, deployed, actor, now)
         return incident
+
+
+def resolve_incident(rt: Runtime, incident_id: int, comment: str, actor: Actor) -> Incident:
+    """Close an incident by hand with a comment saying what was done (nothing is run)."""
+    with rt.transaction() as s:
+        incident = s.get(Incident, incident_id)
+        if incident is None:
+            raise IncidentNotFound(f"No incident {incident_id}.")
+        if not comment.strip():
+            raise InvalidInput("Say how the incident was resolved.", {"comment": ["Write a comment."]})
+        if incident.resolved_at is not None:
+            raise Conflict(f"Incident {incident_id} is already resolved.")
+        now = rt.clock()
+        incident.resolved_at, incident.resolved_by, incident.resolution = now, actor.name, comment.strip()
+        if incident.instance_id is not None:
+            instance = access.lock_instance(s, incident.instance_id)
+            projection.record(s, instance, actor, "incident_resolved", now,
+                              {"incident": incident_id, "element": incident.element_id, "comment": comment.strip()})
+        return incident
+
+
+def instance_on_diagram(rt: Runtime, business_key: str) -> dict[str, Any]:
+    """The newest instance of a business key with the state of every element it reached (read only)."""
+    s = rt.session
+    instance = s.scalar(select(ProcessInstance).where(ProcessInstance.business_key == business_key)
+                        .order_by(ProcessInstance.id.desc()).limit(1))
+    if instance is None:
+        raise InstanceNotFound(f"No process instance for {business_key}.")
+    deployed = rt.definitions.get(s, instance.definition_id)
+    workflow = rt.load(instance, deployed)
+    return {"business_key": business_key, "status": instance.status,
+            "definition": {"key": deployed.key, "version": deployed.version},
+            "elements": diagram.elements(s, instance, workflow, deployed, rt.clock())}
 
 
 def task_data(rt: Runtime, row: Task) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from models import Incident, db
-from web.api.schemas import IncidentOut, IncidentQuery
+from web.api.schemas import IncidentOut, IncidentQuery, IncidentResolveIn
 from web.queries import engine
 
 PREFIX = "/incidents"
@@ -34,3 +34,12 @@ class IncidentRetry(MethodView):
     def post(self, incident_id: int) -> Incident:
         """Run the instance on from its last saved state; 500 with a new incident id if it fails again."""
         return engine().retry_incident(incident_id, g.actor)
+
+
+@blp.route("/<int:incident_id>/resolve")
+class IncidentResolve(MethodView):
+    @blp.arguments(IncidentResolveIn)
+    @blp.response(200, IncidentOut)
+    def post(self, body: dict[str, Any], incident_id: int) -> Incident:
+        """Close an incident by hand with a comment saying what was done; recorded in the history."""
+        return engine().resolve_incident(incident_id, body["comment"], g.actor)

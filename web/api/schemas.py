@@ -230,6 +230,10 @@ class IncidentQuery(Schema):
     status = fields.String(load_default="open", validate=validate.OneOf(("open", "all")))
 
 
+class IncidentResolveIn(Schema):
+    comment = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
 class IncidentOut(Schema):
     id = fields.Integer()
     business_key = fields.String(allow_none=True)
@@ -240,6 +244,7 @@ class IncidentOut(Schema):
     actor = fields.String()
     resolved_at = fields.DateTime(allow_none=True)
     resolved_by = fields.String(allow_none=True)
+    resolution = fields.String(allow_none=True)
 
 
 class TemplateIn(Schema):

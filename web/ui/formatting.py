@@ -30,6 +30,7 @@ LABELS: dict[str, Any] = {
     "responsible_assigned": _l("Назначен ответственный"), "timer_warning": _l("Предупреждение о сроке"),
     "timer_breach": _l("Срок нарушен"), "timer_goal": _l("Цель 5 дней пропущена"),
     "incident_opened": _l("Инцидент"), "incident_resolved": _l("Инцидент устранён"),
+    "incident_retried": _l("Инцидент: повтор выполнен"),
     "stage1_open": _l("Этап коррекции"), "stage2_open": _l("Этап улучшения"),
 }
 
