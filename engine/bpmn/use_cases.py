@@ -55,8 +55,9 @@ def complete_task(rt: Runtime, task_id: str, data: dict[str, Any], actor: Actor,
             raise TaskNotOpen(f"Task {task_id} is not ready in its process.")
         _name, schema = deployed.form_of(spiff_task.task_spec)
         data = {**data, **_attach(rt, s, row, files or {}, actor, now)}
-        forms.validate(schema or {"type": "object"}, data, lambda src, v: access.known(s, src, v))
         before = dict(spiff_task.data)
+        forms.validate(schema or {"type": "object"}, data, lambda src, v: access.known(s, src, v),
+                       now.astimezone(rt.tz).date(), before)
         stamps = {**before.get("step_completed_at", {}), **({row.step: now.isoformat()} if row.step else {})}
 
         def complete() -> None:

@@ -118,3 +118,27 @@ def test_a_user_may_not_complete_another_departments_task(client: FlaskClient, e
 def test_unknown_complaint_is_404_problem(client: FlaskClient, auth: dict[str, str], engine: ProcessEngine) -> None:
     answer = client.get("/api/v1/complaints/P000", headers=auth)
     assert answer.status_code == 404 and answer.get_json()["detail"] == "No complaint P000."
+
+
+def test_dates_asked_about_the_future_cannot_be_in_the_past(client: FlaskClient, auth: dict[str, str],
+                                                            engine: ProcessEngine) -> None:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    number = new_complaint(client, auth)
+    complete(client, auth, open_task(client, auth, number)["id"], {"belongs_to_department": True})
+    complete(client, auth, open_task(client, auth, number)["id"],
+             {"client_reached": True, "contact_summary": "Дозвонились"})
+    task = open_task(client, auth, number)
+    assert task["step"] == "1.3"
+    today = dt.datetime.now(ZoneInfo("Europe/Moscow")).date()
+    correction = {"justification": "justified", "importance": "high", "correction": "Настроим базу",
+                  "agreed_with_client": True, "immediate": False, "compensation": "apology"}
+    past = complete(client, auth, task["id"], {**correction,
+                                               "implementation_date": str(today - dt.timedelta(days=7))})
+    assert past.status_code == 422
+    assert past.get_json()["errors"] == {"implementation_date": ["The date cannot be in the past."]}
+    assert open_task(client, auth, number)["step"] == "1.3"
+    done = complete(client, auth, task["id"], {**correction, "implementation_date": str(today)})
+    assert done.status_code == 200, done.get_json()
+    assert open_task(client, auth, number)["step"] == "1.4"

@@ -71,3 +71,31 @@ def test_english_is_one_click_away(page: Any, live_server: str, engine: ProcessE
     assert page.inner_text("h1").startswith("Complaints")
     assert "My tasks" in page.inner_text("header nav")
     shot(page, "12-english")
+
+
+def test_agreed_date_in_the_past_is_refused_with_the_input_kept(page: Any, live_server: str,
+                                                                 engine: ProcessEngine, register: Any) -> None:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from tests.engine.test_paths import ACCEPT, REACHED, Walker
+
+    number = register()
+    Walker(engine, number, False).walk([("accept", ACCEPT), ("first_contact", REACHED)])
+    week_ago = dt.datetime.now(ZoneInfo("Europe/Moscow")).date() - dt.timedelta(days=7)
+    sign_in(page, live_server, "responsible")
+    page.goto(f"{live_server}/inbox")
+    page.locator("table[data-test=inbox] tr", has_text=number).locator("[data-test=open]").click()
+    page.select_option("select[name=justification]", "justified")
+    page.select_option("select[name=importance]", "high")
+    page.fill("textarea[name=correction]", "Перенесём базу на SSD")
+    page.check("input[name=agreed_with_client][value=true]")
+    page.check("input[name=immediate][value=false]")
+    page.select_option("select[name=compensation]", "apology")
+    page.fill("input[name=implementation_date]", week_ago.isoformat())
+    page.click("[data-test=complete]")
+    page.wait_for_selector("[data-test=form-errors]")
+    shot(page, "09b-agreed-date-in-the-past")
+    assert page.inner_text("[data-error-for=implementation_date]") == "Дата не может быть в прошлом."
+    assert page.input_value("input[name=implementation_date]") == week_ago.isoformat()
+    assert page.input_value("textarea[name=correction]") == "Перенесём базу на SSD"
