@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from engine.intake.inn import inn_problem
+from engine.intake.inn import inn_problem, normalised_inn
 from models import APPEAL_TYPES, CHANNELS, COMPLAINT_KINDS, IMPORTANCE
 
 
 def _inn(value: str) -> None:
-    if problem := inn_problem(value):
+    if problem := inn_problem(normalised_inn(value)):
         raise ValidationError(problem)
 
 
