@@ -99,3 +99,28 @@ def test_agreed_date_in_the_past_is_refused_with_the_input_kept(page: Any, live_
     assert page.inner_text("[data-error-for=implementation_date]") == "Дата не может быть в прошлом."
     assert page.input_value("input[name=implementation_date]") == week_ago.isoformat()
     assert page.input_value("textarea[name=correction]") == "Перенесём базу на SSD"
+
+
+def test_previous_appeals_show_the_company_date_whatever_the_browser_zone(
+        browser: Any, live_server: str, engine: ProcessEngine) -> None:
+    import datetime as dt
+
+    from engine import Actor, AppealInput
+
+    # 01:30 in Moscow on the 24th is still the 23rd in New York.
+    engine.register_appeal(AppealInput(type="request", channel="email", subject="Вопрос по лицензии",
+                                       text="Сколько стоит продление?", counterparty_name="ООО «Ромашка»",
+                                       inn="7707083893",
+                                       received_at=dt.datetime.fromisoformat("2026-11-24T01:30:00+03:00")),
+                           Actor("operator"))
+    context = browser.new_context(locale="ru-RU", timezone_id="America/New_York")
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, "operator")
+        page.goto(f"{live_server}/appeals/new")
+        page.fill("input[name=inn]", "7707083893")
+        page.wait_for_selector("#previous-appeals:not([hidden]) li")
+        assert " · 24.11.2026 · Вопрос по лицензии" in page.inner_text("#previous-appeals li")
+        shot(page, "05b-previous-appeals-company-date")
+    finally:
+        context.close()
