@@ -29,6 +29,7 @@ from models import (
     ApiClient,
     Appeal,
     Complaint,
+    Department,
     Incident,
     ProcessDefinition,
     ProcessInstance,
@@ -170,3 +171,6 @@ class ProcessEngine:
 
     def upsert_responsibles(self, specs: list[ResponsibleSpec], qms_code: str) -> None:
         people.upsert_responsibles(self.runtime, specs, qms_code)
+
+    def set_department_head(self, code: str, login: str | None, actor: Actor) -> Department:
+        return people.set_department_head(self.runtime, code, login, actor)

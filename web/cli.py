@@ -81,6 +81,17 @@ def register(app: Flask) -> None:
             _fail(err)
         click.echo(f"API client {name} revoked")
 
+    @app.cli.command("set-department-head")
+    @click.argument("department")
+    @click.argument("login", required=False)
+    def set_department_head(department: str, login: str | None) -> None:
+        """Name LOGIN the head of DEPARTMENT (breach notices reach them); without LOGIN, clear it."""
+        try:
+            engine().set_department_head(department, login, Actor("cli"))
+        except InvalidInput as err:
+            _fail(err)
+        click.echo(f"head of {department}: {login or 'none'}")
+
 
 def _create_app() -> Flask:
     from web.app import create_app

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from engine.bpmn.runtime import Runtime
 from engine.people import directory
-from models import ApiClient, User
+from engine.people.actor import Actor
+from models import ApiClient, Department, User
 
 
 def create_user(rt: Runtime, login: str, full_name: str, password: str, roles: list[str],
@@ -27,3 +28,8 @@ def upsert_responsibles(rt: Runtime, specs: list[directory.ResponsibleSpec], qms
     with rt.transaction() as s:
         for spec in specs:
             directory.upsert_responsible(s, spec, is_qms=spec.department_code == qms_code)
+
+
+def set_department_head(rt: Runtime, code: str, login: str | None, actor: Actor) -> Department:
+    with rt.transaction() as s:
+        return directory.set_department_head(s, code, login, actor.name)
