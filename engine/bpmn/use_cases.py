@@ -9,7 +9,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.bpmn import forms, projection
+from engine.bpmn import forms, projection, step_rules
 from engine.bpmn.definitions import Bundle
 from engine.bpmn.runtime import Runtime
 from engine.errors import Conflict, IncidentNotFound, InvalidInput, TaskAssignedToOther, TaskNotOpen
@@ -58,6 +58,7 @@ def complete_task(rt: Runtime, task_id: str, data: dict[str, Any], actor: Actor,
         before = dict(spiff_task.data)
         forms.validate(schema or {"type": "object"}, data, lambda src, v: access.known(s, src, v),
                        now.astimezone(rt.tz).date(), before)
+        step_rules.check(row.bpmn_id, data, before)
         stamps = {**before.get("step_completed_at", {}), **({row.step: now.isoformat()} if row.step else {})}
 
         def complete() -> None:

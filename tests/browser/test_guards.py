@@ -124,3 +124,44 @@ def test_previous_appeals_show_the_company_date_whatever_the_browser_zone(
         shot(page, "05b-previous-appeals-company-date")
     finally:
         context.close()
+
+
+def test_stage2_with_an_undone_corrective_task_closes_only_with_a_reason(
+        page: Any, live_server: str, engine: ProcessEngine, register: Any) -> None:
+    from tests.engine.test_paths import (
+        ACCEPT,
+        ANALYSIS,
+        CLOSE1,
+        CORRECT_NOW,
+        HANDOVER,
+        PLAN,
+        REACHED,
+        REPORT,
+        WORKS,
+        Walker,
+    )
+
+    number = register()
+    unfinished = {**REPORT, "corrective_actions": [{**REPORT["corrective_actions"][0], "status": "in_progress",
+                                                    "done_on": None}]}
+    del unfinished["corrective_actions"][0]["done_on"]
+    Walker(engine, number, False).walk([
+        ("accept", ACCEPT), ("first_contact", REACHED), ("correction", CORRECT_NOW), ("verify", WORKS),
+        ("handover", HANDOVER), ("qms_close_stage1", CLOSE1), ("qms_analysis", ANALYSIS),
+        ("qms_plan_actions", PLAN), ("report_actions", unfinished)])
+    sign_in(page, live_server, "qms")
+    page.goto(f"{live_server}/inbox")
+    page.locator("table[data-test=inbox] tr", has_text=number).locator("[data-test=open]").click()
+    page.select_option("select[name=stage2_decision]", "close")
+    page.fill("textarea[name=stage2_conclusion]", "Причина устранена")
+    page.click("[data-test=complete]")
+    page.wait_for_selector("[data-test=form-errors]")
+    shot(page, "09c-stage2-close-refused")
+    assert page.inner_text("[data-error-for=open_tasks_reason]") == (
+        "Не выполнены корректирующие задачи: Написать регламент. Укажите, почему этап всё же закрывается.")
+    assert page.input_value("textarea[name=stage2_conclusion]") == "Причина устранена"
+    page.fill("textarea[name=open_tasks_reason]", "Регламент утверждается приказом, контроль — в плане аудита")
+    page.click("[data-test=complete]")
+    page.wait_for_selector("[data-test=card-number]")
+    assert page.inner_text("[data-test=stage2]") == "Закрыт"
+    assert "Регламент утверждается приказом, контроль — в плане аудита" in page.inner_text("[data-test=history]")

@@ -163,3 +163,23 @@ def test_qms_returns_stage1_for_rework(walker: Walker) -> None:
                  ("verify", WORKS), ("handover", HANDOVER)])
     walker.do("qms_close_stage1", {"close_decision": "return", "close_comment": "Нет компенсации"})
     assert [t.bpmn_id for t in walker.open_tasks()] == ["correction"]
+
+
+def test_stage2_does_not_close_over_an_undone_corrective_task_without_a_reason(walker: Walker) -> None:
+    from engine.errors import InvalidInput
+
+    unfinished = {"corrective_actions": [{**PLAN["corrective_actions"][0], "status": "in_progress"}],
+                  "report_note": "Регламент на согласовании"}
+    walker.walk([("accept", ACCEPT), ("first_contact", REACHED), ("correction", CORRECT_NOW), ("verify", WORKS),
+                 ("handover", HANDOVER), ("qms_close_stage1", CLOSE1), ("qms_analysis", ANALYSIS),
+                 ("qms_plan_actions", PLAN), ("report_actions", unfinished)])
+    with pytest.raises(InvalidInput) as refused:
+        walker.do("qms_close_stage2", CLOSE2)
+    assert list(refused.value.fields) == ["open_tasks_reason"]
+    assert "Написать регламент" in refused.value.fields["open_tasks_reason"][0]
+    db.session.rollback()
+    complaint = walker.walk([("qms_close_stage2", {**CLOSE2, "open_tasks_reason": "Контроль — в плане аудита"})])
+    assert complaint.stage2_status == "closed"
+    closed = db.session.scalars(select(InstanceEvent).where(InstanceEvent.kind == "task_completed")
+                                .order_by(InstanceEvent.id.desc())).first()
+    assert closed.data["form"]["open_tasks_reason"] == "Контроль — в плане аудита"

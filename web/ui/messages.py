@@ -14,6 +14,8 @@ RUSSIAN: list[tuple[re.Pattern[str], str]] = [(re.compile(p), r) for p, r in [
     (r"^Not a valid date-time.*$", "Укажите дату и время."),
     (r"^Not a valid date\.$", "Укажите дату."),
     (r"^The date cannot be in the past\.$", "Дата не может быть в прошлом."),
+    (r"^Corrective tasks not done: (.*)\. Give the reason to close stage 2 anyway\.$",
+     r"Не выполнены корректирующие задачи: \1. Укажите, почему этап всё же закрывается."),
     (r"^Unknown value in departments: (.*)\.$", r"Неизвестное подразделение: \1."),
     (r"^Unknown department: (.*)\.$", r"Неизвестное подразделение: \1."),
     (r"^An INN has 10 digits.*$", "ИНН состоит из 10 цифр (организация) или 12 цифр (физическое лицо, ИП)."),
