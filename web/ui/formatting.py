@@ -5,6 +5,7 @@ import datetime as dt
 from typing import Any
 
 from flask import Flask, current_app, g
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 LABELS: dict[str, Any] = {
@@ -22,6 +23,7 @@ LABELS: dict[str, Any] = {
     "open": _l("Открыт"), "closed": _l("Закрыт"), "done": _l("Выполнен"), "pending": _l("Ожидает"),
     "skipped": _l("Пропущен"), "unprocessed": _l("Не обработан"), "processed": _l("Обработан"),
     "completed": _l("Выполнена"), "cancelled": _l("Отменена"),
+    "planned": _l("Запланирована"), "in_progress": _l("В работе"),
     "none": _l("Без компенсации"), "price_reduction": _l("Снижение цены"), "apology": _l("Извинение"),
     "free_product": _l("Бесплатный продукт или подарок"), "discount_coupon": _l("Купон на скидку"),
     "guarantee": _l("Гарантия принятых мер"),
@@ -77,11 +79,24 @@ def hours_left(due: dt.datetime | None) -> tuple[str, bool]:
     return (f"−{text}" if overdue else text), overdue
 
 
+def local_iso(value: str | None) -> str:
+    """An ISO date-time kept in event data, shown like every other moment on the page."""
+    if not value:
+        return "—"
+    try:
+        return local_time(dt.datetime.fromisoformat(value))
+    except ValueError:
+        return value
+
+
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["event_label"] = event_label
     app.jinja_env.filters["label_pair"] = lambda code: (code, label(code))
     app.jinja_env.filters["pair"] = lambda code: (code, code)
     app.jinja_env.filters["local"] = local_time
+    app.jinja_env.filters["local_iso"] = local_iso
+    # Texts that come from the diagrams and forms (task, lane and step names): their Russian is the msgid.
+    app.jinja_env.filters["msg"] = lambda text: gettext(text) if text else text
     app.jinja_env.filters["date_only"] = lambda m: local_time(m, "%d.%m.%Y")
     app.jinja_env.globals["hours_left"] = hours_left
