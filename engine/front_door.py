@@ -122,18 +122,18 @@ class ProcessEngine:
     def pending_timer_dues(self) -> list[dt.datetime]:
         return time.pending_timer_dues(self.runtime)
 
-    def what_if(self, received_at: dt.datetime) -> dict[str, Any]:
-        return time.what_if(self.runtime, received_at)
+    def what_if(self, received_at: dt.datetime, department: str | None = None) -> dict[str, Any]:
+        return time.what_if(self.runtime, received_at, department)
 
-    def answer_by(self, received_at: dt.datetime) -> dt.datetime | None:
-        return self.runtime.answer_by(received_at)
+    def answer_by(self, received_at: dt.datetime, department: str | None = None) -> dt.datetime | None:
+        return self.runtime.answer_by(received_at, department)
 
     def set_calendar_override(self, day: dt.date, kind: str, periods: list[tuple[str, str]], note: str,
-                              actor: Actor) -> None:
-        time.set_calendar_override(self.runtime, day, kind, periods, note, actor)
+                              actor: Actor) -> int:
+        return time.set_calendar_override(self.runtime, day, kind, periods, note, actor)
 
-    def remove_calendar_override(self, day: dt.date, actor: Actor) -> None:
-        time.remove_calendar_override(self.runtime, day, actor)
+    def remove_calendar_override(self, day: dt.date, actor: Actor) -> int:
+        return time.remove_calendar_override(self.runtime, day, actor)
 
     # --- intake: every channel ---------------------------------------------------------------------
     def register_appeal(self, data: AppealInput, actor: Actor,

@@ -16,7 +16,7 @@ from engine.errors import Conflict, IncidentNotFound, InvalidInput, TaskAssigned
 from engine.intake import appeals
 from engine.people import access
 from engine.people.actor import Actor
-from engine.time import timers
+from engine.time import deadlines, timers
 from models import Complaint, Incident, ProcessDefinition, ProcessInstance, Task, User
 
 
@@ -136,7 +136,8 @@ def task_data(rt: Runtime, row: Task) -> dict[str, Any]:
     instance = rt.session.get(ProcessInstance, row.instance_id)
     if instance is None:
         return {}
-    workflow = rt.load(instance, rt.definitions.get(rt.session, instance.definition_id))
+    with deadlines.department_calendar(None):  # loading picks the department's calendar: not past this read
+        workflow = rt.load(instance, rt.definitions.get(rt.session, instance.definition_id))
     spiff_task = workflow.get_task_from_id(UUID(row.id))
     return dict(spiff_task.data) if spiff_task is not None else {}
 

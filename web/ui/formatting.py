@@ -30,7 +30,8 @@ LABELS: dict[str, Any] = {
     "started": _l("Процесс запущен"), "task_created": _l("Создана задача"), "task_completed": _l("Задача выполнена"),
     "task_claimed": _l("Задача взята в работу"), "task_assigned": _l("Задача переназначена"),
     "responsible_assigned": _l("Назначен ответственный"), "timer_warning": _l("Предупреждение о сроке"),
-    "timer_breach": _l("Срок нарушен"), "timer_goal": _l("Цель 5 дней пропущена"),
+    "timer_breach": _l("Срок нарушен"),
+    "deadline_moved": _l("Срок пересчитан по календарю"), "timer_goal": _l("Цель 5 дней пропущена"),
     "incident_opened": _l("Инцидент"), "incident_resolved": _l("Инцидент устранён"),
     "stage1_open": _l("Этап коррекции"), "stage2_open": _l("Этап улучшения"),
 }
@@ -96,6 +97,7 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["pair"] = lambda code: (code, code)
     app.jinja_env.filters["local"] = local_time
     app.jinja_env.filters["local_iso"] = local_iso
+    app.jinja_env.filters["day_iso"] = lambda v: dt.date.fromisoformat(v).strftime("%d.%m.%Y") if v else "—"
     # Texts that come from the diagrams and forms (task, lane and step names): their Russian is the msgid.
     app.jinja_env.filters["msg"] = lambda text: gettext(text) if text else text
     app.jinja_env.filters["date_only"] = lambda m: local_time(m, "%d.%m.%Y")
