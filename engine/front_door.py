@@ -135,6 +135,13 @@ class ProcessEngine:
     def remove_calendar_override(self, day: dt.date, actor: Actor) -> int:
         return time.remove_calendar_override(self.runtime, day, actor)
 
+    def set_department_calendar(self, code: str, timezone: str, holidays: list[tuple[str, str]],
+                                actor: Actor) -> int:
+        return time.set_department_calendar(self.runtime, code, timezone, holidays, actor)
+
+    def remove_department_calendar(self, code: str, actor: Actor) -> int:
+        return time.remove_department_calendar(self.runtime, code, actor)
+
     # --- intake: every channel ---------------------------------------------------------------------
     def register_appeal(self, data: AppealInput, actor: Actor,
                         idempotency: tuple[int, str, str] | None = None) -> tuple[Appeal, Complaint | None]:

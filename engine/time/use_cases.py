@@ -1,4 +1,4 @@
-"""Use cases of time: firing due timers, what-if deadlines and the calendar overrides QMS sets."""
+"""Use cases of time: firing due timers, what-if deadlines, QMS's calendar overrides and department calendars."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,7 +12,7 @@ from engine.bpmn.runtime import Runtime
 from engine.errors import InvalidInput, StepFailed
 from engine.people import access
 from engine.people.actor import Actor
-from engine.time import deadlines, rearm, timers
+from engine.time import deadlines, departments, rearm, timers
 from models import Complaint, Department, ProcessInstance, Timer
 
 
@@ -80,6 +80,29 @@ def remove_calendar_override(rt: Runtime, day: dt.date, actor: Actor) -> int:
         deadlines.remove_override(s, day, actor.name, now)
         rt.calendars.invalidate()
         moved = move_deadlines(rt, s, actor, now, {"reason": "calendar_override_removed", "day": day.isoformat()})
+    rt.calendars.invalidate()
+    return moved
+
+
+def set_department_calendar(rt: Runtime, code: str, timezone: str, holidays: list[tuple[str, str]],
+                            actor: Actor) -> int:
+    """Give a department (a branch) its own time zone and extra days off; its open complaints' deadlines
+    move to that calendar. Returns how many instances moved."""
+    with rt.transaction() as s:
+        now = rt.clock()
+        departments.set_calendar(s, code, timezone, holidays, actor.name, now)
+        rt.calendars.invalidate()
+        moved = move_deadlines(rt, s, actor, now, {"reason": "department_calendar", "department": code}, code)
+    rt.calendars.invalidate()
+    return moved
+
+
+def remove_department_calendar(rt: Runtime, code: str, actor: Actor) -> int:
+    with rt.transaction() as s:
+        now = rt.clock()
+        departments.remove_calendar(s, code, actor.name, now)
+        rt.calendars.invalidate()
+        moved = move_deadlines(rt, s, actor, now, {"reason": "department_calendar", "department": code}, code)
     rt.calendars.invalidate()
     return moved
 

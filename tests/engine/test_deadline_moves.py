@@ -79,3 +79,48 @@ def test_removing_the_override_moves_them_back_and_a_day_off_moves_the_long_dead
     engine.remove_calendar_override(dt.date(2025, 11, 26), QMS)
     assert {k: (local(d.due_at), local(d.goal_at)) for k, d in deadlines(number).items()} == before
     assert waiting_due(engine, number, "stage1_breach") == "2025-12-12 18:00"
+
+
+YEKT = dt.timezone(dt.timedelta(hours=5))
+
+
+def yekt(moment: dt.datetime | str | None) -> str | None:
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
+    return moment.astimezone(YEKT).strftime("%Y-%m-%d %H:%M") if moment else None
+
+
+def test_a_branch_calendar_moves_its_open_complaints_and_what_if_follows_it(
+        engine: ProcessEngine, register: Any, clock: Any) -> None:
+    clock.move_to(msk("2025-11-24T17:30"))  # 19:30 in Yekaterinburg: after the branch's working day
+    ours, other = register(), register(department="ОПР")
+    assert local(deadlines(ours)["1.1"].due_at) == "2025-11-25 09:30"
+    moved = engine.set_department_calendar("ДКС", "Asia/Yekaterinburg", [("2025-11-25", "региональный праздник")],
+                                           QMS)
+    assert moved == 1
+    due = deadlines(ours)
+    assert yekt(due["1.1"].due_at) == "2025-11-26 10:00" and yekt(open_task(ours).due_at) == "2025-11-26 10:00"
+    assert yekt(due["1.3"].due_at) == "2025-11-28 18:00"
+    assert waiting_due(engine, ours, "accept_breach") == local(due["1.1"].due_at)
+    assert local(deadlines(other)["1.1"].due_at) == "2025-11-25 09:30"  # another department keeps Moscow's
+    branch = engine.what_if(msk("2025-11-24T17:30"), "ДКС")
+    assert branch["timezone"] == "Asia/Yekaterinburg"
+    assert [yekt(s["due_at"]) for s in branch["steps"]][:1] == ["2025-11-26 10:00"]
+    company = engine.what_if(msk("2025-11-24T17:30"))
+    assert local(dt.datetime.fromisoformat(company["steps"][0]["due_at"])) == "2025-11-25 09:30"
+    # A complaint registered after the change starts on the branch calendar at once.
+    fresh = register()
+    assert yekt(deadlines(fresh)["1.1"].due_at) == "2025-11-26 10:00"
+    engine.remove_department_calendar("ДКС", QMS)
+    assert local(deadlines(ours)["1.1"].due_at) == "2025-11-25 09:30"
+
+
+def test_bad_department_calendars_are_refused_field_by_field(engine: ProcessEngine) -> None:
+    from engine.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as refused:
+        engine.set_department_calendar("ДКС", "Mars/Olympus", [("2025-13-01", ""), ("2025-11-25", "")], QMS)
+    assert set(refused.value.fields) == {"timezone", "holidays.0"}
+    with pytest.raises(InvalidInput) as unknown:
+        engine.what_if(msk("2025-11-24T10:00"), "НЕТ")
+    assert unknown.value.fields == {"department": ["Unknown department: НЕТ."]}
