@@ -22,7 +22,7 @@ def _locale() -> str:
 
 
 def register(app: Flask, api_blueprints: list[Any]) -> None:
-    from web.ui import complaints, intake, pages, public, tasks
+    from web.ui import calendars, complaints, intake, pages, public, tasks
     from web.ui.formatting import register_filters
 
     login_manager.init_app(app)
@@ -33,7 +33,7 @@ def register(app: Flask, api_blueprints: list[Any]) -> None:
         csrf.exempt(blueprint)
     babel.init_app(app, locale_selector=_locale, default_timezone=app.config["TIMEZONE"],
                    default_translation_directories="translations")
-    for module in (pages, intake, tasks, complaints, public):
+    for module in (pages, intake, tasks, complaints, public, calendars):
         app.register_blueprint(module.bp)
     csrf.exempt(public.bp)
     register_filters(app)

@@ -23,6 +23,7 @@ from models import (
 )
 from web.queries import complaint_view, history
 from web.ui.access import READERS, roles_required
+from web.ui.formatting import use_department_time
 from web.ui.history_view import history_rows
 
 bp = Blueprint("complaints", __name__)
@@ -36,6 +37,7 @@ def card(number: str) -> str:
     complaint = db.session.scalar(select(Complaint).where(Complaint.number == number))
     if complaint is None:
         abort(404)
+    use_department_time(complaint.department.code if complaint.department else None)
     view = complaint_view(complaint)
     events = history(number)
     end = complaint.stage1_closed_at or dt.datetime.now(dt.UTC)

@@ -54,24 +54,36 @@ def label(code: Any) -> Any:
     return LABELS.get(str(code), code)
 
 
-def _calendar() -> Any:
+def local_calendar() -> Any:
     """The working calendar, looked up once per request (it asks the database for overrides)."""
     if "work_calendar" not in g:
-        g.work_calendar = current_app.extensions["complaint_engine"].calendars.current()
+        g.work_calendar = current_app.extensions["complaint_engine"].calendars.company()
     return g.work_calendar
+
+
+def use_department_time(code: str | None) -> None:
+    """The rest of this request shows times and working time on the department's calendar (a branch's zone)."""
+    g.work_calendar = current_app.extensions["complaint_engine"].calendars.of_department(code)
+
+
+def page_zone() -> str:
+    """The zone the page shows times in, with its offset now: «Asia/Yekaterinburg (UTC+05:00)»."""
+    tz = local_calendar().tz
+    offset = dt.datetime.now(tz).strftime("%z")
+    return f"{tz.key} (UTC{offset[:3]}:{offset[3:]})"
 
 
 def local_time(moment: dt.datetime | None, pattern: str = "%d.%m.%Y %H:%M") -> str:
     if moment is None:
         return "—"
-    return moment.astimezone(_calendar().tz).strftime(pattern)
+    return moment.astimezone(local_calendar().tz).strftime(pattern)
 
 
 def hours_left(due: dt.datetime | None) -> tuple[str, bool]:
     """Working time from now to `due`, e.g. ("2 ч 15 мин", False), or how long overdue."""
     if due is None:
         return "—", False
-    calendar = _calendar()
+    calendar = local_calendar()
     now = dt.datetime.now(dt.UTC)
     overdue = now > due
     span = calendar.working_time_between(*(due, now) if overdue else (now, due))
@@ -102,3 +114,4 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["msg"] = lambda text: gettext(text) if text else text
     app.jinja_env.filters["date_only"] = lambda m: local_time(m, "%d.%m.%Y")
     app.jinja_env.globals["hours_left"] = hours_left
+    app.jinja_env.globals["page_zone"] = page_zone
