@@ -107,6 +107,16 @@ def test_deadlines_command_prints_the_what_if(app: Flask, engine: ProcessEngine)
     assert "  goal  14.01.2025 18:00  закрыть за 5 рабочих дней" in lines
     naive = app.test_cli_runner().invoke(args=["deadlines", "--received-at", "2024-12-27T11:00"])
     assert naive.exit_code != 0 and "UTC offset" in naive.output
+    from engine import Actor
+
+    engine.set_department_calendar("ДКС", "Asia/Yekaterinburg", [], Actor("qms"))
+    branch = app.test_cli_runner().invoke(args=["deadlines", "--received-at", "2024-12-27T11:00+03:00",
+                                                "--department", "ДКС"])
+    assert branch.exit_code == 0, branch.output
+    assert branch.output.splitlines()[0] == "registered 27.12.2024 13:00 (Asia/Yekaterinburg)"
+    unknown = app.test_cli_runner().invoke(args=["deadlines", "--received-at", "2024-12-27T11:00+03:00",
+                                                 "--department", "НЕТ"])
+    assert unknown.exit_code != 0 and "Unknown department: НЕТ" in unknown.output
 
 
 def test_a_branch_calendar_through_the_api_moves_the_card_and_what_if(client: FlaskClient,

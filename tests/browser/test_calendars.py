@@ -43,6 +43,10 @@ def test_qms_sets_a_branch_calendar_and_the_card_shows_branch_time(page: Any, li
     due = db.session.scalars(select(Deadline).where(Deadline.business_key == number, Deadline.step == "1.1")).one()
     assert due.due_at.astimezone(YEKT).strftime("%d.%m.%Y %H:%M") in page.inner_text("[data-step='1.1']")
     shot(page, "16-branch-card")
+    sign_in(page, live_server, "responsible")
+    page.goto(f"{live_server}/inbox")
+    row = page.locator("table[data-test=inbox] tr", has_text=number)
+    assert f"{due.due_at.astimezone(YEKT).strftime('%d.%m.%Y %H:%M')} (UTC+05:00)" in row.inner_text()
 
 
 def test_only_qms_keeps_calendars(page: Any, live_server: str, engine: ProcessEngine) -> None:

@@ -79,17 +79,34 @@ def local_time(moment: dt.datetime | None, pattern: str = "%d.%m.%Y %H:%M") -> s
     return moment.astimezone(local_calendar().tz).strftime(pattern)
 
 
-def hours_left(due: dt.datetime | None) -> tuple[str, bool]:
+def hours_left(due: dt.datetime | None, department: str | None = None) -> tuple[str, bool]:
     """Working time from now to `due`, e.g. ("2 ч 15 мин", False), or how long overdue."""
     if due is None:
         return "—", False
-    calendar = local_calendar()
+    calendar = _department_calendar(department) if department else local_calendar()
     now = dt.datetime.now(dt.UTC)
     overdue = now > due
     span = calendar.working_time_between(*(due, now) if overdue else (now, due))
     minutes = int(span.total_seconds() // 60)
     text = f"{minutes // 60} ч {minutes % 60:02d} мин"
     return (f"−{text}" if overdue else text), overdue
+
+
+def _department_calendar(code: str) -> Any:
+    return current_app.extensions["complaint_engine"].calendars.of_department(code)
+
+
+def local_for(moment: dt.datetime | None, department: str | None) -> str:
+    """A moment in its department's time zone (inbox rows of several departments), its offset marked when
+    that zone is not the page's."""
+    if moment is None or not department:
+        return local_time(moment)
+    tz = _department_calendar(department).tz
+    shown = moment.astimezone(tz).strftime("%d.%m.%Y %H:%M")
+    if tz.key == local_calendar().tz.key:
+        return shown
+    offset = moment.astimezone(tz).strftime("%z")
+    return f"{shown} (UTC{offset[:3]}:{offset[3:]})"
 
 
 def local_iso(value: str | None) -> str:
@@ -109,6 +126,7 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["pair"] = lambda code: (code, code)
     app.jinja_env.filters["local"] = local_time
     app.jinja_env.filters["local_iso"] = local_iso
+    app.jinja_env.filters["local_for"] = local_for
     app.jinja_env.filters["day_iso"] = lambda v: dt.date.fromisoformat(v).strftime("%d.%m.%Y") if v else "—"
     # Texts that come from the diagrams and forms (task, lane and step names): their Russian is the msgid.
     app.jinja_env.filters["msg"] = lambda text: gettext(text) if text else text
