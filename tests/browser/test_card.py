@@ -64,3 +64,19 @@ def test_history_shows_form_titles_words_local_times_tables_and_links(
     assert "Discount coupon for the next purchase" in english
     assert "Set the corrective tasks" in page.inner_text("[data-test=assignments]")
     shot(page, "07c-card-history-english")
+
+
+def test_the_task_form_speaks_english_on_the_english_page(page: Any, live_server: str, engine: ProcessEngine,
+                                                          register: Any) -> None:
+    number = register()
+    Walker(engine, number, False).walk([("accept", ACCEPT), ("first_contact", REACHED)])
+    sign_in(page, live_server, "responsible")
+    page.click("[data-test=lang]")
+    page.wait_for_load_state()
+    page.goto(f"{live_server}/inbox")
+    row = page.locator("table[data-test=inbox] tr", has_text=number)
+    assert "Work out the correction and agree it with the client" in row.inner_text()
+    row.locator("[data-test=open]").click()
+    assert "Correction given at once" in page.inner_text("[data-field=immediate]")
+    assert page.locator("select[name=compensation] option[value=discount_coupon]").inner_text() == \
+        "Discount coupon for the next purchase"
