@@ -34,6 +34,7 @@ from models import (
     ClientMessage,
     ClientSurvey,
     Complaint,
+    Department,
     Incident,
     ProcessDefinition,
     ProcessInstance,
@@ -138,18 +139,25 @@ class ProcessEngine:
     def pending_timer_dues(self) -> list[dt.datetime]:
         return time.pending_timer_dues(self.runtime)
 
-    def what_if(self, received_at: dt.datetime) -> dict[str, Any]:
-        return time.what_if(self.runtime, received_at)
+    def what_if(self, received_at: dt.datetime, department: str | None = None) -> dict[str, Any]:
+        return time.what_if(self.runtime, received_at, department)
 
-    def answer_by(self, received_at: dt.datetime) -> dt.datetime | None:
-        return self.runtime.answer_by(received_at)
+    def answer_by(self, received_at: dt.datetime, department: str | None = None) -> dt.datetime | None:
+        return self.runtime.answer_by(received_at, department)
 
     def set_calendar_override(self, day: dt.date, kind: str, periods: list[tuple[str, str]], note: str,
-                              actor: Actor) -> None:
-        time.set_calendar_override(self.runtime, day, kind, periods, note, actor)
+                              actor: Actor) -> int:
+        return time.set_calendar_override(self.runtime, day, kind, periods, note, actor)
 
-    def remove_calendar_override(self, day: dt.date, actor: Actor) -> None:
-        time.remove_calendar_override(self.runtime, day, actor)
+    def remove_calendar_override(self, day: dt.date, actor: Actor) -> int:
+        return time.remove_calendar_override(self.runtime, day, actor)
+
+    def set_department_calendar(self, code: str, timezone: str, holidays: list[tuple[str, str]],
+                                actor: Actor) -> int:
+        return time.set_department_calendar(self.runtime, code, timezone, holidays, actor)
+
+    def remove_department_calendar(self, code: str, actor: Actor) -> int:
+        return time.remove_department_calendar(self.runtime, code, actor)
 
     # --- intake: every channel ---------------------------------------------------------------------
     def register_appeal(self, data: AppealInput, actor: Actor,
@@ -209,3 +217,7 @@ class ProcessEngine:
 
     def deactivate_user(self, login: str) -> User:
         return people.deactivate_user(self.runtime, login)
+
+
+    def set_department_head(self, code: str, login: str | None, actor: Actor) -> Department:
+        return people.set_department_head(self.runtime, code, login, actor)

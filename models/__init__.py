@@ -16,7 +16,7 @@ from models.complaints import (
     Counterparty,
     Nonconformity,
 )
-from models.deadlines import AuditLog, CalendarOverride, Deadline, Outbox, Timer
+from models.deadlines import AuditLog, CalendarOverride, Deadline, DepartmentCalendar, Outbox, Timer
 from models.directory import ROLES, ApiClient, Department, Responsible, User
 from models.intake import Consent, IdempotencyRecord, IngestedMessage, NotificationTemplate, Review
 from models.process import Incident, InstanceEvent, ProcessDefinition, ProcessInstance, Task
@@ -44,6 +44,7 @@ __all__ = [
     "Counterparty",
     "Deadline",
     "Department",
+    "DepartmentCalendar",
     "IdempotencyRecord",
     "Incident",
     "IngestedMessage",

@@ -23,6 +23,18 @@ class CalendarOverride(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class DepartmentCalendar(Base):
+    """A department's own calendar (a branch): its time zone and its region's extra days off, on top of
+    the company calendar and QMS's overrides."""
+
+    __tablename__ = "department_calendar"
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id", ondelete="CASCADE"), primary_key=True)
+    timezone: Mapped[str] = mapped_column(String(60))
+    holidays: Mapped[list[Any]] = mapped_column(default=list)  # [["2026-12-01", "note"], …]
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class Timer(Base):
     """A waiting timer event of an instance: the source of truth for the scheduler."""
 

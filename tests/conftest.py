@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,18 +20,24 @@ from web.app import create_app
 from web.config import TestingConfig
 from web.demo import seed_directory
 
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "web/translations"
+
+
+def compile_catalogs(directory: Path) -> None:
+    """Compile the catalogues with `pybabel compile`, exactly as `make setup`/`make run` do."""
+    pybabel = Path(sys.executable).with_name("pybabel")
+    subprocess.run([str(pybabel), "compile", "-d", str(directory)], check=True, capture_output=True)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _catalogs() -> None:
-    """Compile the English catalog when `make setup` has not (a plain `pytest` run)."""
-    po = Path(__file__).resolve().parents[1] / "web/translations/en/LC_MESSAGES/messages.po"
+    """Build the English catalogue the way `make run` does and stop the run when that build skips it
+    (pybabel silently skips a catalogue marked fuzzy, which left the English switch doing nothing)."""
+    compile_catalogs(TRANSLATIONS)
+    po = TRANSLATIONS / "en/LC_MESSAGES/messages.po"
     mo = po.with_suffix(".mo")
     if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
-        from babel.messages.mofile import write_mo
-        from babel.messages.pofile import read_po
-
-        with po.open("rb") as source, mo.open("wb") as target:
-            write_mo(target, read_po(source))
+        pytest.exit(f"`pybabel compile` did not build {mo}: is the catalogue marked fuzzy?", returncode=3)
 
 
 @pytest.fixture(scope="session")

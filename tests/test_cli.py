@@ -47,6 +47,10 @@ def test_seed_demo_loads_the_responsibles_table_and_is_repeatable(app: Flask) ->
     dks = db.session.scalars(select(Responsible).join(Department).where(Department.code == "ДКС")).one()
     assert (dks.position, dks.person_name, dks.user.login) == ("Администратор ИТС", "Бадыштова К.", "responsible")
     assert db.session.scalar(select(func.count()).select_from(Complaint)) == 2
+    heads = {d.code: db.session.get(User, d.head_user_id) for d in db.session.scalars(select(Department))
+             if d.head_user_id}
+    assert {code: (u.login, bool(u.email)) for code, u in heads.items()} == {
+        "ДКС": ("head_dks", True), "ОПР": ("head_opr", True), "СМК": ("qms", True)}
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0 and "demo data already present" in second.output
     assert db.session.scalar(select(func.count()).select_from(Complaint)) == 2
@@ -56,3 +60,18 @@ def test_deploy_processes_reports_the_version(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["deploy-processes"])
     assert result.exit_code == 0 and result.output.startswith("complaint version 1")
     assert db.session.scalar(select(ProcessDefinition.key)) == "complaint"
+
+
+def test_set_department_head_names_and_clears_the_head(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    runner.invoke(args=["seed-demo"])
+    result = runner.invoke(args=["set-department-head", "ОМиР", "owner"])
+    assert result.exit_code == 0, result.output
+    omir = db.session.scalars(select(Department).where(Department.code == "ОМиР")).one()
+    assert db.session.get(User, omir.head_user_id).login == "owner"
+    bad = runner.invoke(args=["set-department-head", "НЕТ", "nobody"])
+    assert bad.exit_code != 0 and "Unknown department: НЕТ" in bad.output and "No active user nobody" in bad.output
+    cleared = runner.invoke(args=["set-department-head", "ОМиР"])
+    assert cleared.exit_code == 0
+    db.session.expire_all()
+    assert db.session.get(Department, omir.id).head_user_id is None

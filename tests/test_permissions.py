@@ -49,6 +49,10 @@ class World:
         bundle = Bundle.from_directory(self.engine.settings.processes_dir)
         return {"bpmn": bundle.bpmn, "forms": bundle.forms}
 
+    def with_department_calendar(self, code: str) -> str:
+        self.engine.set_department_calendar(code, "Asia/Yekaterinburg", [], Actor.system())
+        return f"/api/v1/calendar/departments/{code}"
+
     def with_override(self, day: str) -> str:
         self.engine.set_calendar_override(dt.date.fromisoformat(day), "day_off", [], "Проверка прав", Actor.system())
         return f"/api/v1/calendar/overrides/{day}"
@@ -104,6 +108,14 @@ EXAMPLES: dict[str, Example] = {
         "json": w.shipped_bundle()}),
     "POST /api/v1/definitions/<key>/versions": lambda w: ("/api/v1/definitions/complaint/versions", {
         "json": {**w.shipped_bundle(), "comment": "Та же версия"}}),
+    "GET /calendar/departments": lambda w: ("/calendar/departments", {}),
+    "GET /calendar/departments/<code>": lambda w: ("/calendar/departments/ОКР", {}),
+    "POST /calendar/departments/<code>": lambda w: ("/calendar/departments/ОКР", {
+        "data": {"timezone": "Asia/Yekaterinburg", "holidays": ""}}),
+    "GET /api/v1/calendar/departments/<code>": lambda w: ("/api/v1/calendar/departments/ОКР", {}),
+    "PUT /api/v1/calendar/departments/<code>": lambda w: ("/api/v1/calendar/departments/ОКР", {
+        "json": {"timezone": "Asia/Yekaterinburg", "holidays": []}}),
+    "DELETE /api/v1/calendar/departments/<code>": lambda w: (w.with_department_calendar("ОКР"), {}),
     "GET /": lambda w: ("/", {}),
     "GET /account/password": lambda w: ("/account/password", {}),
     "POST /account/password": lambda w: ("/account/password", {"data": {"current": "x", "new": "", "repeat": ""}}),

@@ -108,6 +108,17 @@ def register(app: Flask) -> None:
             _fail(err)
         click.echo(f"API client {name} revoked")
 
+    @app.cli.command("set-department-head")
+    @click.argument("department")
+    @click.argument("login", required=False)
+    def set_department_head(department: str, login: str | None) -> None:
+        """Name LOGIN the head of DEPARTMENT (breach notices reach them); without LOGIN, clear it."""
+        try:
+            engine().set_department_head(department, login, Actor("cli"))
+        except InvalidInput as err:
+            _fail(err)
+        click.echo(f"head of {department}: {login or 'none'}")
+
 
 def _create_app() -> Flask:
     from web.app import create_app
@@ -208,7 +219,8 @@ def register_timer_commands(app: Flask) -> None:
 
     @app.cli.command("deadlines")
     @click.option("--received-at", required=True, help="ISO date-time with offset, e.g. 2026-11-24T10:00+03:00")
-    def deadlines_command(received_at: str) -> None:
+    @click.option("--department", help="On this department's calendar (a branch's zone and holidays)")
+    def deadlines_command(received_at: str, department: str | None) -> None:
         """Print every step's deadline for a registration at that moment (what-if)."""
         try:
             moment = dt.datetime.fromisoformat(received_at)
@@ -216,8 +228,11 @@ def register_timer_commands(app: Flask) -> None:
             raise click.BadParameter(str(err), param_hint="--received-at") from err
         if moment.tzinfo is None:
             raise click.BadParameter("give the UTC offset, e.g. +03:00", param_hint="--received-at")
-        answer = engine().what_if(moment)
-        tz = engine().calendars.current().tz
+        try:
+            answer = engine().what_if(moment, department)
+        except InvalidInput as err:
+            _fail(err)
+        tz = engine().calendars.of_department(department).tz
 
         def local(text: str) -> str:
             return dt.datetime.fromisoformat(text).astimezone(tz).strftime("%d.%m.%Y %H:%M")

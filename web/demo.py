@@ -31,7 +31,15 @@ USERS = [
     ("owner", "Владелец процесса", ["owner", "qms"], ["СМК"]),
     ("executive", "Генеральный директор", ["executive"], []),
     ("admin", "Администратор", ["admin"], []),
+    ("head_dks", "Кузнецов Олег (руководитель ДКС)", ["responsible"], ["ДКС"]),
+    ("head_opr", "Сергеева Ирина (руководитель отдела продаж)", ["responsible"], ["ОПР"]),
 ]
+
+# Breach notices go to the head of the complaint's department (`head:CODE`), so every demo head has an
+# address to receive them; a real install names its own with `complaint-desk set-department-head`.
+HEADS = {"ДКС": "head_dks", "ОПР": "head_opr", "СМК": "qms"}
+EMAILS = {"head_dks": "dks-head@company.example", "head_opr": "sales-head@company.example",
+          "qms": "smk-head@company.example", "responsible": "dks@company.example"}
 
 SAMPLES = [
     AppealInput(type="complaint", channel="phone", subject="Долго загружается программа",
@@ -46,14 +54,17 @@ SAMPLES = [
 
 
 def seed_directory(engine: ProcessEngine) -> list[str]:
-    """Departments with their responsibles (REQUIREMENTS §7) and one demo user per role."""
+    """Departments with their responsibles (REQUIREMENTS §7), one demo user per role, department heads."""
     created: list[str] = []
     if db.session.scalar(select(User.id).where(User.login == "admin")) is None:
         engine.upsert_responsibles(RESPONSIBLES, "СМК")
         for login, name, roles, departments in USERS:
-            engine.create_user(login, name, DEMO_PASSWORD, roles, departments)
+            engine.create_user(login, name, DEMO_PASSWORD, roles, departments, EMAILS.get(login))
             created.append(f"user {login} / {DEMO_PASSWORD} ({', '.join(roles)})")
         engine.upsert_responsibles([r for r in RESPONSIBLES if r.login], "СМК")
+        for code, login in HEADS.items():
+            engine.set_department_head(code, login, Actor.system())
+            created.append(f"head of {code}: {login}")
     return created
 
 

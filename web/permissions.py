@@ -70,6 +70,9 @@ TABLE: dict[str, Rule] = {
     "GET /processes/<key>/diff": page(*PROCESS),
     "GET /incidents": page(*PROCESS), "POST /incidents/<int:incident_id>/retry": page(*PROCESS),
     "POST /incidents/<int:incident_id>/resolve": page(*PROCESS),
+    # Department calendars: QMS.
+    "GET /calendar/departments": page(QMS), "GET /calendar/departments/<code>": page(QMS),
+    "POST /calendar/departments/<code>": page(QMS),
     # The API.
     "POST /api/v1/appeals": api("appeals:write", *REGISTRARS),
     "GET /api/v1/complaints/<number>": api("complaints:read", *READERS),
@@ -85,6 +88,9 @@ TABLE: dict[str, Rule] = {
     "GET /api/v1/calendar/overrides": api("complaints:read", *READERS),
     "PUT /api/v1/calendar/overrides/<day>": api("calendar:write", QMS),
     "DELETE /api/v1/calendar/overrides/<day>": api("calendar:write", QMS),
+    "GET /api/v1/calendar/departments/<code>": api("complaints:read", *READERS),
+    "PUT /api/v1/calendar/departments/<code>": api("calendar:write", QMS),
+    "DELETE /api/v1/calendar/departments/<code>": api("calendar:write", QMS),
     "GET /api/v1/incidents": api("complaints:read", *PROCESS),
     "POST /api/v1/incidents/<int:incident_id>/retry": api("incidents:write", *PROCESS),
     "POST /api/v1/incidents/<int:incident_id>/resolve": api("incidents:write", *PROCESS),

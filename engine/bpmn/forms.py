@@ -87,8 +87,35 @@ def _values_at(data: Any, parts: list[str], prefix: str = "") -> Iterable[tuple[
         yield from _values_at(data[head], rest, f"{prefix}.{head}" if prefix else head)
 
 
-def validate(schema: dict[str, Any], data: Any, known: Callable[[str, str], bool]) -> None:
-    """Raise InvalidInput with per-field messages; `known(source, value)` checks references."""
+def _not_past_fields(schema: dict[str, Any], path: str = "") -> Iterable[str]:
+    """Yield the paths (with * for array items) of dates marked `"x-not-past": true` (agreed dates,
+    deadlines): a date the form asks about the future must not be before today."""
+    for name, prop in schema.get("properties", {}).items():
+        here = f"{path}.{name}" if path else name
+        if prop.get("x-not-past"):
+            yield here
+        if prop.get("type") == "array" and isinstance(prop.get("items"), dict):
+            yield from _not_past_fields(prop["items"], here + ".*")
+
+
+def _past_dates(schema: dict[str, Any], data: Any, today: dt.date, before: dict[str, Any]) -> Iterable[str]:
+    """Where a date is before today, unless the process already held that very value there (a task
+    planned earlier and now overdue is reported with its deadline unchanged)."""
+    for path in _not_past_fields(schema):
+        kept = dict(_values_at(before, path.split(".")))
+        for where, value in _values_at(data, path.split(".")):
+            try:
+                if isinstance(value, str) and value != kept.get(where) and \
+                        dt.date.fromisoformat(value[:10]) < today:
+                    yield where
+            except ValueError:
+                continue  # the format check reports it
+
+
+def validate(schema: dict[str, Any], data: Any, known: Callable[[str, str], bool],
+             today: dt.date | None = None, before: dict[str, Any] | None = None) -> None:
+    """Raise InvalidInput with per-field messages; `known(source, value)` checks references; `today`
+    (the company's date) bounds the dates that must not be in the past, `before` is the task's data."""
     if not isinstance(data, dict):
         raise InvalidInput("Form data must be an object.", {"data": ["Must be an object."]})
     fields: dict[str, list[str]] = {}
@@ -98,5 +125,7 @@ def validate(schema: dict[str, Any], data: Any, known: Callable[[str, str], bool
         for where, value in _values_at(data, path.split(".")):
             if isinstance(value, str) and value and not known(source, value):
                 fields.setdefault(where, []).append(f"Unknown value in {source}: {value}.")
+    for where in _past_dates(schema, data, today, before or {}) if today else ():
+        fields.setdefault(where, []).append("The date cannot be in the past.")
     if fields:
         raise InvalidInput("The form has errors.", fields)

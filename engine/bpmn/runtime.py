@@ -56,6 +56,7 @@ class Runtime:
     def transaction(self) -> Iterator[Session]:
         s = self.session
         self._armed.clear()
+        deadlines.ACTIVE_DEPARTMENT.set(None)
         try:
             yield s
             s.commit()
@@ -71,6 +72,8 @@ class Runtime:
         except BaseException:
             s.rollback()
             raise
+        finally:
+            deadlines.ACTIVE_DEPARTMENT.set(None)
 
     def start_in(self, s: Session, deployed: Deployed, business_key: str, variables: dict[str, Any],
                actor: Actor, now: dt.datetime) -> ProcessInstance:
@@ -126,6 +129,9 @@ class Runtime:
             projection.record(s, instance, actor, "completed", now)
 
     def load(self, instance: ProcessInstance, deployed: Deployed) -> BpmnWorkflow:
+        """The instance's workflow, its timer expressions set to use its department's calendar."""
+        complaint = projection.complaint_of(self.session, instance)
+        deadlines.ACTIVE_DEPARTMENT.set(complaint.department.code if complaint and complaint.department else None)
         workflow = load_workflow(instance.state, deployed.spec, deployed.subprocess_specs)
         workflow.script_engine = self.script_engine
         return workflow
@@ -144,15 +150,21 @@ class Runtime:
         s.flush()
         return row
 
-    def answer_by(self, received_at: dt.datetime) -> dt.datetime | None:
+    def note_armed(self, dues: list[dt.datetime]) -> None:
+        """Due times armed or moved in this transaction: the scheduler is woken for them after commit."""
+        self._armed.extend(dues)
+
+    def answer_by(self, received_at: dt.datetime, department: str | None = None) -> dt.datetime | None:
         """The moment promised to the client for an appeal received then: the end of step 1.3."""
         deployed = self.definitions.latest(self.session, self.settings.complaint_process)
-        planned = deadlines.what_if(deployed, self.script_engine, received_at, self.calendars.current(),
-                                    self.settings.warning_fraction)
+        with deadlines.department_calendar(department):
+            planned = deadlines.what_if(deployed, self.script_engine, received_at, self.calendars.current(),
+                                        self.settings.warning_fraction)
         due = answer_date(planned)
         return dt.datetime.fromisoformat(due) if due else None
 
-    def local_date(self, iso: str | None) -> str:
+    def local_date(self, iso: str | None, department: str | None = None) -> str:
         if not iso:
             return "—"
-        return dt.datetime.fromisoformat(iso).astimezone(self.tz).strftime("%d.%m.%Y")
+        tz = self.calendars.of_department(department).tz
+        return dt.datetime.fromisoformat(iso).astimezone(tz).strftime("%d.%m.%Y")

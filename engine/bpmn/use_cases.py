@@ -9,14 +9,14 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.bpmn import compare, definitions, diagram, forms, projection
+from engine.bpmn import compare, definitions, diagram, forms, projection, step_rules
 from engine.bpmn.definitions import Bundle
 from engine.bpmn.runtime import Runtime
 from engine.errors import Conflict, IncidentNotFound, InstanceNotFound, InvalidInput, TaskAssignedToOther, TaskNotOpen
 from engine.intake import appeals
 from engine.people import access
 from engine.people.actor import Actor
-from engine.time import timers
+from engine.time import deadlines, timers
 from models import Complaint, Incident, ProcessDefinition, ProcessInstance, Task, User
 
 
@@ -61,8 +61,10 @@ def complete_task(rt: Runtime, task_id: str, data: dict[str, Any], actor: Actor,
             raise TaskNotOpen(f"Task {task_id} is not ready in its process.")
         _name, schema = deployed.form_of(spiff_task.task_spec)
         data = {**data, **_attach(rt, s, row, files or {}, actor, now)}
-        forms.validate(schema or {"type": "object"}, data, lambda src, v: access.known(s, src, v))
         before = dict(spiff_task.data)
+        forms.validate(schema or {"type": "object"}, data, lambda src, v: access.known(s, src, v),
+                       now.astimezone(rt.tz).date(), before)
+        step_rules.check(row.bpmn_id, data, before)
         stamps = {**before.get("step_completed_at", {}), **({row.step: now.isoformat()} if row.step else {})}
 
         def complete() -> None:
@@ -175,7 +177,8 @@ def task_data(rt: Runtime, row: Task) -> dict[str, Any]:
     instance = rt.session.get(ProcessInstance, row.instance_id)
     if instance is None:
         return {}
-    workflow = rt.load(instance, rt.definitions.get(rt.session, instance.definition_id))
+    with deadlines.department_calendar(None):  # loading picks the department's calendar: not past this read
+        workflow = rt.load(instance, rt.definitions.get(rt.session, instance.definition_id))
     spiff_task = workflow.get_task_from_id(UUID(row.id))
     return dict(spiff_task.data) if spiff_task is not None else {}
 

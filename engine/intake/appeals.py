@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidInput
-from engine.intake.inn import inn_problem
+from engine.intake.inn import inn_problem, normalised_inn
 from engine.people.actor import Actor
 from models import (
     APPEAL_TYPES,
@@ -62,6 +62,10 @@ class AppealInput:
     previous_appeals_text: str | None = None
     project: str | None = None
     attachments: tuple[NewFile, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.inn:
+            object.__setattr__(self, "inn", normalised_inn(self.inn))
 
 
 def check(session: Session, data: AppealInput, now: dt.datetime) -> dict[str, list[str]]:
@@ -115,14 +119,15 @@ def _counterparty(session: Session, data: AppealInput) -> Counterparty | None:
 
 
 def _contact(session: Session, data: AppealInput, counterparty: Counterparty | None) -> Contact | None:
-    if not data.contact_name:
+    """The contact person; a phone or an e-mail without a name is still a contact (never dropped)."""
+    if not (data.contact_name or data.contact_phone or data.contact_email):
         return None
     contact = None
-    if counterparty is not None and counterparty.id is not None:
+    if counterparty is not None and counterparty.id is not None and data.contact_name:
         contact = session.scalar(select(Contact).where(Contact.counterparty_id == counterparty.id,
                                                        Contact.full_name == data.contact_name))
     if contact is None:
-        contact = Contact(full_name=data.contact_name)
+        contact = Contact(full_name=data.contact_name or "")
         session.add(contact)
     contact.counterparty_id = counterparty.id if counterparty is not None else None
     contact.position = data.contact_position or contact.position

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import InvalidInput, RateLimited
 from engine.intake.appeals import AppealInput, NewFile
-from engine.intake.inn import inn_problem
+from engine.intake.inn import inn_problem, normalised_inn
 from models import Consent, Review, User
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -89,7 +89,7 @@ def feedback_appeal(data: FeedbackInput, rules: PublicRules) -> AppealInput:
         problems["consent_personal_data"] = ["Consent to the processing of personal data is required."]
     if not data.consent_agreement:
         problems["consent_agreement"] = ["Acceptance of the user agreement is required."]
-    if data.inn and (problem := inn_problem(data.inn)):
+    if data.inn and (problem := inn_problem(normalised_inn(data.inn))):
         problems["inn"] = [problem]
     if data.email and not EMAIL.match(data.email):
         problems["email"] = ["Not a valid e-mail address."]

@@ -69,15 +69,17 @@ def register_in(rt: Runtime, s: Session, data: AppealInput, actor: Actor,
             "warning_fraction": rt.settings.warning_fraction,
         }
         deployed = rt.definitions.latest(s, rt.settings.complaint_process)
-        planned = deadlines.what_if(deployed, rt.script_engine, complaint.registered_at,
-                                    rt.calendars.current(), rt.settings.warning_fraction)
-        timers.plan_deadlines(s, complaint, planned)
-        timers.warn_provisional(s, planned["provisional_years"], rt.settings.qms_department, now)
-        rt.start_in(s, deployed, complaint.number or "", variables, actor, now)
+        # The complaint's deadlines run on its department's calendar (a branch's zone and holidays).
+        with deadlines.department_calendar(variables["department"]):
+            planned = deadlines.what_if(deployed, rt.script_engine, complaint.registered_at,
+                                        rt.calendars.current(), rt.settings.warning_fraction)
+            timers.plan_deadlines(s, complaint, planned)
+            timers.warn_provisional(s, planned["provisional_years"], rt.settings.qms_department, now)
+            rt.start_in(s, deployed, complaint.number or "", variables, actor, now)
         if data.contact_email:
             notifications.enqueue(s, "ack_client", f"email:{data.contact_email}", f"ack:{appeal.number}", {
                 "number": appeal.number, "complaint_number": complaint.number,
-                "answer_by": rt.local_date(answer_date(planned)),
+                "answer_by": rt.local_date(answer_date(planned), variables["department"]),
                 "track_url": Links.of(rt.settings).track(complaint.number or "")}, now, complaint.number)
     return appeal, complaint
 
@@ -93,8 +95,9 @@ def submit_feedback(rt: Runtime, data: public.FeedbackInput, ip: str | None) -> 
         appeal, complaint = register_in(rt, s, public.feedback_appeal(data, rules), Actor("сайт: форма"), now)
         for kind in ("personal_data", "user_agreement"):
             s.add(Consent(appeal_id=appeal.id, kind=kind, text_version=rules.consent_version, given_at=now, ip=ip))
-        due = rt.answer_by(appeal.received_at) if complaint else None
-        answer_by = due.astimezone(rt.tz).strftime("%d.%m.%Y") if due else ""
+        department = complaint.department.code if complaint and complaint.department else None
+        due = rt.answer_by(appeal.received_at, department) if complaint else None
+        answer_by = due.astimezone(rt.calendars.of_department(department).tz).strftime("%d.%m.%Y") if due else ""
         if complaint is not None:
             context = {"number": appeal.number, "complaint_number": complaint.number, "text": appeal.text,
                        "author": data.full_name or "—", "contact": f"{data.phone} {data.email}".strip() or "—",

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from engine.errors import InvalidInput
-from models import CHANNELS, ROLES, ApiClient, Department, Responsible, User, utcnow
+from models import CHANNELS, ROLES, ApiClient, AuditLog, Department, Responsible, User, utcnow
 
 SCOPES = (
     "appeals:write", "complaints:read", "tasks:read", "tasks:write", "calendar:write", "incidents:write",
@@ -127,3 +127,22 @@ def deactivate_user(s: Session, login: str) -> User:
     user.active = False
     end_sessions(user)
     return user
+
+
+def set_department_head(s: Session, code: str, login: str | None, actor: str) -> Department:
+    """Name the head of a department (breach notices go to `head:CODE`); None clears it. Audited."""
+    department = s.scalar(select(Department).where(Department.code == code))
+    user = s.scalar(select(User).where(User.login == login, User.active.is_(True))) if login else None
+    problems: dict[str, list[str]] = {}
+    if department is None:
+        problems["department"] = [f"Unknown department: {code}."]
+    if login and user is None:
+        problems["login"] = [f"No active user {login}."]
+    if problems or department is None:
+        raise InvalidInput("The department head has errors.", problems)
+    before = department.head_user_id
+    department.head_user_id = user.id if user else None
+    s.add(AuditLog(at=utcnow(), actor=actor, action="department_head_set",
+                   data={"department": code, "before": before, "after": login}))
+    s.flush()
+    return department

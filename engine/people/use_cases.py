@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from engine.bpmn.runtime import Runtime
 from engine.people import directory
-from models import ApiClient, User
+from engine.people.actor import Actor
+from models import ApiClient, Department, User
 
 
 def create_user(rt: Runtime, login: str, full_name: str, password: str, roles: list[str],
@@ -44,3 +45,8 @@ def set_password(rt: Runtime, user_id: int, password: str) -> User:
 def deactivate_user(rt: Runtime, login: str) -> User:
     with rt.transaction() as s:
         return directory.deactivate_user(s, login)
+
+
+def set_department_head(rt: Runtime, code: str, login: str | None, actor: Actor) -> Department:
+    with rt.transaction() as s:
+        return directory.set_department_head(s, code, login, actor.name)

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.time.calendar import DayOverride, Period, WorkCalendar
-from models import CalendarOverride
+from models import CalendarOverride, Department, DepartmentCalendar
 
 
 def parse_moment(value: Any) -> dt.datetime:
@@ -52,11 +54,26 @@ def _periods(raw: list[Any]) -> tuple[Period, ...]:
     return tuple((dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for a, b in raw)
 
 
-class CalendarSource:
-    """Builds the working calendar from settings plus the overrides in the database, rebuilt when they change.
+# The department whose calendar the timer expressions of the instance being run use (None = company's).
+ACTIVE_DEPARTMENT: ContextVar[str | None] = ContextVar("active_department", default=None)
 
-    The overrides are checked at most every `RECHECK_SECONDS`: an override saved by another process is seen
-    within that time, one saved through this engine at once (`invalidate`)."""
+
+@contextmanager
+def department_calendar(code: str | None) -> Iterator[None]:
+    token = ACTIVE_DEPARTMENT.set(code)
+    try:
+        yield
+    finally:
+        ACTIVE_DEPARTMENT.reset(token)
+
+
+class CalendarSource:
+    """Builds the working calendars from settings plus the database (QMS overrides, department calendars),
+    rebuilt when they change.
+
+    The database is checked at most every `RECHECK_SECONDS`: a change saved by another process is seen
+    within that time, one saved through this engine at once (`invalidate`). `current()` is the calendar
+    of the department in `ACTIVE_DEPARTMENT`, or the company's."""
 
     RECHECK_SECONDS = 2.0
 
@@ -65,22 +82,42 @@ class CalendarSource:
         self._stamp: tuple[Any, ...] | None = None
         self._checked_at = float("-inf")
         self._calendar = WorkCalendar(timezone, self.week)
+        self._departments: dict[str, WorkCalendar] = {}
 
     def invalidate(self) -> None:
-        self._checked_at = float("-inf")
+        self._checked_at, self._stamp = float("-inf"), None
 
     def current(self) -> WorkCalendar:
+        return self.of_department(ACTIVE_DEPARTMENT.get())
+
+    def company(self) -> WorkCalendar:
+        return self.of_department(None)
+
+    def of_department(self, code: str | None) -> WorkCalendar:
+        self._refresh()
+        return self._departments.get(code, self._calendar) if code else self._calendar
+
+    def _refresh(self) -> None:
         if time.monotonic() - self._checked_at < self.RECHECK_SECONDS:
-            return self._calendar
+            return
         self._checked_at = time.monotonic()
-        stamp = tuple(self.session.execute(
-            select(func.count(CalendarOverride.id), func.max(CalendarOverride.updated_at))).one())
-        if stamp != self._stamp:
-            overrides = {o.day: DayOverride(o.day, o.kind, _periods(o.periods), o.note)
-                         for o in self.session.scalars(select(CalendarOverride))}
-            self._calendar = WorkCalendar(self.timezone, self.week, overrides)
-            self._stamp = stamp
-        return self._calendar
+        stamp = (*self.session.execute(select(func.count(CalendarOverride.id), func.max(CalendarOverride.updated_at))
+                                       ).one(),
+                 *self.session.execute(select(func.count(DepartmentCalendar.department_id),
+                                              func.max(DepartmentCalendar.updated_at))).one())
+        if stamp == self._stamp:
+            return
+        overrides = {o.day: DayOverride(o.day, o.kind, _periods(o.periods), o.note)
+                     for o in self.session.scalars(select(CalendarOverride))}
+        self._calendar = WorkCalendar(self.timezone, self.week, overrides)
+        self._departments = {}
+        for own, code in self.session.execute(select(DepartmentCalendar, Department.code).join(
+                Department, Department.id == DepartmentCalendar.department_id)):
+            # The region's holidays are days off on top of the company's overrides.
+            days = {**overrides, **{dt.date.fromisoformat(d): DayOverride(dt.date.fromisoformat(d), "day_off",
+                                                                          (), note) for d, note in own.holidays}}
+            self._departments[code] = WorkCalendar(own.timezone, self.week, days)
+        self._stamp = stamp
 
 
 def _timer_specs(deployed: Any) -> list[Any]:

@@ -20,7 +20,7 @@ from models import Complaint, Deadline, ProcessInstance, Task, Timer
 STATE = {TaskState.WAITING: "pending", TaskState.READY: "pending", TaskState.COMPLETED: "fired"}
 
 
-def _timer_tasks(workflow: BpmnWorkflow) -> list[Any]:
+def timer_tasks(workflow: BpmnWorkflow) -> list[Any]:
     return [t for t in workflow.get_tasks(spec_class=CatchingEvent)
             if isinstance(t.task_spec.event_definition, TimerEventDefinition)]
 
@@ -37,7 +37,7 @@ def sync(s: Session, instance: ProcessInstance, workflow: BpmnWorkflow, complain
     """Bring the timer rows in line with the workflow; returns the newly armed ones."""
     rows = {r.id: r for r in s.scalars(select(Timer).where(Timer.instance_id == instance.id))}
     seen, armed = set(), []
-    for task in _timer_tasks(workflow):
+    for task in timer_tasks(workflow):
         tid = str(task.id)
         seen.add(tid)
         status = STATE.get(task.state, "cancelled")

@@ -1,17 +1,19 @@
-"""Use cases of time: firing due timers, what-if deadlines and the calendar overrides QMS sets."""
+"""Use cases of time: firing due timers, what-if deadlines, QMS's calendar overrides and department calendars."""
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.bpmn.persistence import dump_workflow
 from engine.bpmn.runtime import Runtime
-from engine.errors import StepFailed
+from engine.errors import InvalidInput, StepFailed
 from engine.people import access
 from engine.people.actor import Actor
-from engine.time import deadlines, timers
-from models import ProcessInstance
+from engine.time import deadlines, departments, rearm, timers
+from models import Complaint, Department, ProcessInstance, Timer
 
 
 def fire_due_timers(rt: Runtime, now: dt.datetime | None = None) -> list[str]:
@@ -48,21 +50,85 @@ def pending_timer_dues(rt: Runtime) -> list[dt.datetime]:
     return timers.pending_dues(rt.session)
 
 
-def what_if(rt: Runtime, received_at: dt.datetime) -> dict[str, Any]:
-    """Every step deadline that a registration at `received_at` would get, from the deployed diagrams."""
+def what_if(rt: Runtime, received_at: dt.datetime, department: str | None = None) -> dict[str, Any]:
+    """Every step deadline that a registration at `received_at` (for `department`, on its calendar) would
+    get, from the deployed diagrams."""
+    if department and rt.session.scalar(select(Department.id).where(Department.code == department)) is None:
+        raise InvalidInput("Unknown department.", {"department": [f"Unknown department: {department}."]})
     deployed = rt.definitions.latest(rt.session, rt.settings.complaint_process)
-    return deadlines.what_if(deployed, rt.script_engine, received_at, rt.calendars.current(),
-                             rt.settings.warning_fraction)
+    with deadlines.department_calendar(department):
+        planned = deadlines.what_if(deployed, rt.script_engine, received_at, rt.calendars.current(),
+                                    rt.settings.warning_fraction)
+    return {**planned, "department": department}
 
 
 def set_calendar_override(rt: Runtime, day: dt.date, kind: str, periods: list[tuple[str, str]], note: str,
-                          actor: Actor) -> None:
+                          actor: Actor) -> int:
+    """Set QMS's override of a date and move the open steps' deadlines it affects; returns how many moved."""
     with rt.transaction() as s:
-        deadlines.set_override(s, day, kind, periods, note, actor.name, rt.clock())
+        now = rt.clock()
+        deadlines.set_override(s, day, kind, periods, note, actor.name, now)
+        rt.calendars.invalidate()
+        moved = move_deadlines(rt, s, actor, now, {"reason": "calendar_override", "day": day.isoformat()})
     rt.calendars.invalidate()
+    return moved
 
 
-def remove_calendar_override(rt: Runtime, day: dt.date, actor: Actor) -> None:
+def remove_calendar_override(rt: Runtime, day: dt.date, actor: Actor) -> int:
     with rt.transaction() as s:
-        deadlines.remove_override(s, day, actor.name, rt.clock())
+        now = rt.clock()
+        deadlines.remove_override(s, day, actor.name, now)
+        rt.calendars.invalidate()
+        moved = move_deadlines(rt, s, actor, now, {"reason": "calendar_override_removed", "day": day.isoformat()})
     rt.calendars.invalidate()
+    return moved
+
+
+def set_department_calendar(rt: Runtime, code: str, timezone: str, holidays: list[tuple[str, str]],
+                            actor: Actor) -> int:
+    """Give a department (a branch) its own time zone and extra days off; its open complaints' deadlines
+    move to that calendar. Returns how many instances moved."""
+    with rt.transaction() as s:
+        now = rt.clock()
+        departments.set_calendar(s, code, timezone, holidays, actor.name, now)
+        rt.calendars.invalidate()
+        moved = move_deadlines(rt, s, actor, now, {"reason": "department_calendar", "department": code}, code)
+    rt.calendars.invalidate()
+    return moved
+
+
+def remove_department_calendar(rt: Runtime, code: str, actor: Actor) -> int:
+    with rt.transaction() as s:
+        now = rt.clock()
+        departments.remove_calendar(s, code, actor.name, now)
+        rt.calendars.invalidate()
+        moved = move_deadlines(rt, s, actor, now, {"reason": "department_calendar", "department": code}, code)
+    rt.calendars.invalidate()
+    return moved
+
+
+def move_deadlines(rt: Runtime, s: Session, actor: Actor, now: dt.datetime, reason: dict[str, Any],
+                   department: str | None = None) -> int:
+    """Evaluate the deadlines of every open complaint (of `department` when given) again on the calendar as
+    it is now: waiting timers re-armed, planned deadlines moved, each move in the history."""
+    waiting = select(Timer.instance_id).where(Timer.status == "pending")
+    stmt = select(ProcessInstance.id).where(ProcessInstance.id.in_(waiting))
+    if department:
+        stmt = stmt.join(Complaint, Complaint.number == ProcessInstance.business_key).join(
+            Department, Department.id == Complaint.department_id).where(Department.code == department)
+    moved = 0
+    for instance_id in list(s.scalars(stmt.order_by(ProcessInstance.id))):
+        instance = access.lock_instance(s, instance_id)
+        deployed = rt.definitions.get(s, instance.definition_id)
+        workflow = rt.load(instance, deployed)
+        moves = rearm.recompute(workflow)
+        complaint = s.scalar(select(Complaint).where(Complaint.number == instance.business_key))
+        if complaint is not None:
+            planned = deadlines.what_if(deployed, rt.script_engine, complaint.registered_at, rt.calendars.current(),
+                                        rt.settings.warning_fraction)
+            rearm.replan(s, complaint, instance, planned, actor, now, reason)
+        if moves:
+            instance.state, instance.updated_at = dump_workflow(workflow), now
+            rt.note_armed(rearm.project(s, instance, moves, actor, now, reason))
+            moved += 1
+    return moved

@@ -129,3 +129,20 @@ def test_simultaneous_appeals_from_a_new_counterparty_all_land(app: Any, client:
     assert statuses == [201] * 4
     assert db.session.scalar(select(func.count()).select_from(Counterparty)) == 1
     assert db.session.scalar(select(func.count()).select_from(Complaint)) == 4
+
+
+def test_an_inn_in_other_digits_is_normalised_and_letters_are_refused(client: FlaskClient, auth: dict[str, str],
+                                                                      engine: ProcessEngine) -> None:
+    first = client.post("/api/v1/appeals", json=GOOD, headers=auth)
+    assert first.status_code == 201
+    arabic = "".join(chr(0x0660 + int(d)) for d in GOOD["counterparty"]["inn"])
+    again = client.post("/api/v1/appeals", json={**GOOD, "counterparty": {**GOOD["counterparty"], "inn": arabic}},
+                        headers=auth)
+    assert again.status_code == 201, again.get_json()
+    assert [c.inn for c in db.session.scalars(select(Counterparty))] == [GOOD["counterparty"]["inn"]]
+    bad = client.post("/api/v1/appeals", json={**GOOD, "counterparty": {**GOOD["counterparty"],
+                                                                        "inn": "77O7083893"}}, headers=auth)
+    assert bad.status_code == 422
+    assert bad.get_json()["errors"] == {
+        "counterparty.inn": ["An INN has 10 digits (organisation) or 12 digits (individual)."]}
+    assert db.session.scalar(select(func.count()).select_from(Counterparty)) == 1

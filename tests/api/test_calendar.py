@@ -76,7 +76,8 @@ def test_overrides_change_deadlines_and_are_audited(client: FlaskClient, engine:
     assert [(o["day"], o["kind"], o["periods"]) for o in listed] == [
         ("2025-11-25", "day_off", []), ("2025-11-26", "shortened", [["09:00", "15:00"]])]
     assert client.delete("/api/v1/calendar/overrides/2025-11-25", headers=qms).status_code == 204
-    actions = [(a.action, a.actor, a.data["day"]) for a in db.session.scalars(select(AuditLog).order_by(AuditLog.id))]
+    actions = [(a.action, a.actor, a.data["day"]) for a in db.session.scalars(
+        select(AuditLog).where(AuditLog.action.startswith("calendar_")).order_by(AuditLog.id))]
     assert actions == [("calendar_override_set", "api:qms-admin", "2025-11-25"),
                        ("calendar_override_set", "api:qms-admin", "2025-11-26"),
                        ("calendar_override_removed", "api:qms-admin", "2025-11-25")]
@@ -106,3 +107,50 @@ def test_deadlines_command_prints_the_what_if(app: Flask, engine: ProcessEngine)
     assert "  goal  14.01.2025 18:00  закрыть за 5 рабочих дней" in lines
     naive = app.test_cli_runner().invoke(args=["deadlines", "--received-at", "2024-12-27T11:00"])
     assert naive.exit_code != 0 and "UTC offset" in naive.output
+    from engine import Actor
+
+    engine.set_department_calendar("ДКС", "Asia/Yekaterinburg", [], Actor("qms"))
+    branch = app.test_cli_runner().invoke(args=["deadlines", "--received-at", "2024-12-27T11:00+03:00",
+                                                "--department", "ДКС"])
+    assert branch.exit_code == 0, branch.output
+    assert branch.output.splitlines()[0] == "registered 27.12.2024 13:00 (Asia/Yekaterinburg)"
+    unknown = app.test_cli_runner().invoke(args=["deadlines", "--received-at", "2024-12-27T11:00+03:00",
+                                                 "--department", "НЕТ"])
+    assert unknown.exit_code != 0 and "Unknown department: НЕТ" in unknown.output
+
+
+def test_a_branch_calendar_through_the_api_moves_the_card_and_what_if(client: FlaskClient,
+                                                                      engine: ProcessEngine) -> None:
+    _c, token = engine.create_api_client("qms-branch", ["calendar:write", "complaints:read", "appeals:write"],
+                                         None)
+    qms = {"Authorization": f"Bearer {token}"}
+    _c, read_token = engine.create_api_client("reader", ["complaints:read"], None)
+    reader = {"Authorization": f"Bearer {read_token}"}
+    with time_machine.travel(dt.datetime(2025, 11, 24, 14, 30, tzinfo=dt.UTC), tick=False):  # 17:30 MSK
+        number = client.post("/api/v1/appeals", json={**GOOD, "received_at": "2025-11-24T17:30:00+03:00"},
+                             headers=qms).get_json()["complaint_number"]
+        assert client.get("/api/v1/calendar/departments/ДКС", headers=reader).get_json()["own"] is False
+        put = client.put("/api/v1/calendar/departments/ДКС", headers=qms, json={
+            "timezone": "Asia/Yekaterinburg", "holidays": [{"day": "2025-11-25", "note": "региональный праздник"}]})
+        assert put.status_code == 200, put.get_json()
+        assert put.get_json()["own"] is True and put.get_json()["timezone"] == "Asia/Yekaterinburg"
+        assert put.get_json()["holidays"] == [{"day": "2025-11-25", "note": "региональный праздник"}]
+        steps = {s["code"]: s for s in client.get(f"/api/v1/complaints/{number}", headers=reader).get_json()["steps"]}
+        assert steps["1.1"]["due_at"].startswith("2025-11-26T05:00")  # 10:00 in Yekaterinburg
+        branch = client.get("/api/v1/calendar/deadlines", headers=reader, query_string={
+            "received_at": "2025-11-24T17:30:00+03:00", "department": "ДКС"}).get_json()
+        assert branch["department"] == "ДКС" and branch["timezone"] == "Asia/Yekaterinburg"
+        assert branch["steps"][0]["due_at"].startswith("2025-11-26T05:00")
+        refused = client.put("/api/v1/calendar/departments/ДКС", headers=reader, json={"timezone": "Asia/Omsk"})
+        assert refused.status_code == 403
+        assert client.put("/api/v1/calendar/departments/ДКС", json={"timezone": "Asia/Omsk"}).status_code == 401
+        bad = client.put("/api/v1/calendar/departments/ДКС", headers=qms, json={"timezone": "Mars/Olympus"})
+        assert bad.status_code == 422 and "timezone" in bad.get_json()["errors"]
+        unknown = client.get("/api/v1/calendar/deadlines", headers=reader, query_string={"department": "НЕТ"})
+        assert unknown.status_code == 422 and unknown.get_json()["errors"] == {
+            "department": ["Unknown department: НЕТ."]}
+        assert client.delete("/api/v1/calendar/departments/ДКС", headers=qms).status_code == 204
+        steps = {s["code"]: s for s in client.get(f"/api/v1/complaints/{number}", headers=reader).get_json()["steps"]}
+        assert local(steps["1.1"]["due_at"]) == "2025-11-25 09:30"
+    actions = [a.action for a in db.session.scalars(select(AuditLog).where(AuditLog.action.startswith("department_c")))]
+    assert actions == ["department_calendar_set", "department_calendar_removed"]

@@ -153,3 +153,27 @@ def test_assigning_a_task_that_a_racing_completion_closes_is_refused(app: Flask,
     assert kinds.count("task_completed") == 1
     assert "task_assigned" not in kinds[kinds.index("task_completed"):]
     assert kinds.count("task_assigned") == sum(1 for kind, status in results if kind == "assign" and status == 200)
+
+
+def test_dates_asked_about_the_future_cannot_be_in_the_past(client: FlaskClient, auth: dict[str, str],
+                                                            engine: ProcessEngine) -> None:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    number = new_complaint(client, auth)
+    complete(client, auth, open_task(client, auth, number)["id"], {"belongs_to_department": True})
+    complete(client, auth, open_task(client, auth, number)["id"],
+             {"client_reached": True, "contact_summary": "Дозвонились"})
+    task = open_task(client, auth, number)
+    assert task["step"] == "1.3"
+    today = dt.datetime.now(ZoneInfo("Europe/Moscow")).date()
+    correction = {"justification": "justified", "importance": "high", "correction": "Настроим базу",
+                  "agreed_with_client": True, "immediate": False, "compensation": "apology"}
+    past = complete(client, auth, task["id"], {**correction,
+                                               "implementation_date": str(today - dt.timedelta(days=7))})
+    assert past.status_code == 422
+    assert past.get_json()["errors"] == {"implementation_date": ["The date cannot be in the past."]}
+    assert open_task(client, auth, number)["step"] == "1.3"
+    done = complete(client, auth, task["id"], {**correction, "implementation_date": str(today)})
+    assert done.status_code == 200, done.get_json()
+    assert open_task(client, auth, number)["step"] == "1.4"

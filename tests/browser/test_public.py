@@ -41,3 +41,29 @@ def test_the_api_docs_page_renders_the_openapi_document(page: Any, live_server: 
     text = page.inner_text("body")
     assert "Complaint desk API" in text and "/api/v1/appeals" in text and "/api/v1/feedback" in text
     shot(page, "15-api-docs")
+
+
+def test_a_phone_only_complaint_keeps_the_phone_and_foreign_digits_find_the_same_counterparty(
+        page: Any, live_server: str, engine: ProcessEngine, register: Any) -> None:
+    from models import Complaint, Counterparty
+    from tests.browser.conftest import sign_in
+
+    register(inn="7707083893", counterparty_name="ООО Ромашка")
+    page.goto(f"{live_server}/feedback")
+    page.check("input[name=type][value=complaint]")
+    page.fill("textarea[name=message]", "Перезвоните, пожалуйста, по поводу счёта")
+    page.fill("input[name=phone]", "+7 912 345-67-89")
+    page.fill("input[name=inn]", "７７０７０８３８９３")  # typed with full-width digits
+    page.check("input[name=consent_personal_data]")
+    page.check("input[name=consent_agreement]")
+    page.click("button[type=submit]")
+    number = page.inner_text("[data-test=appeal-number]")
+    db.session.expire_all()
+    appeal = db.session.scalars(select(Appeal).where(Appeal.number == number)).one()
+    assert appeal.contact is not None and appeal.contact.phone == "+7 912 345-67-89"
+    assert [c.inn for c in db.session.scalars(select(Counterparty))] == ["7707083893"]
+    complaint = db.session.scalars(select(Complaint).where(Complaint.appeal_id == appeal.id)).one()
+    sign_in(page, live_server, "qms")
+    page.goto(f"{live_server}/complaints/{complaint.number}")
+    assert page.inner_text("[data-test=contact]") == "+7 912 345-67-89"
+    shot(page, "14b-phone-only-contact")

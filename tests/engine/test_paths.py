@@ -2,6 +2,7 @@
 engine at every step so the definition and the instance are restored from the database each time."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -15,7 +16,10 @@ REACHED = {"client_reached": True, "contact_summary": "Клиент объясн
 UNREACHED = {"client_reached": False, "contact_summary": "Не берёт трубку"}
 CORRECT_NOW = {"justification": "justified", "importance": "high", "correction": "Настроили базу",
                "agreed_with_client": True, "immediate": True, "compensation": "apology"}
-CORRECT_LATER = {**CORRECT_NOW, "immediate": False, "implementation_date": "2026-12-01",
+# Dates the forms ask about the future must not be in the past: keep them ahead of the real clock.
+AGREED = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+TASK_DUE = (dt.date.today() + dt.timedelta(days=60)).isoformat()
+CORRECT_LATER = {**CORRECT_NOW, "immediate": False, "implementation_date": AGREED,
                  "compensation": "discount_coupon"}
 IMPLEMENT = {"implemented_at": "2026-11-30T15:00:00+03:00", "implementation_note": "Перенесли базу на SSD"}
 WORKS = {"solution_works": True, "verification_note": "Клиент подтвердил"}
@@ -30,9 +34,9 @@ ANALYSIS = {"participants": [{"department": "ДКС", "actions": "Разбор �
                                  "description": "Нет регламента проверки скорости"}],
             "root_cause": "Нет регламента", "improvement_needed": True}
 PLAN = {"corrective_actions": [{"description": "Написать регламент", "assignee": "Бадыштова К.",
-                                "deadline": "2026-12-20"}]}
+                                "deadline": TASK_DUE}]}
 REPORT = {"corrective_actions": [{"description": "Написать регламент", "assignee": "Бадыштова К.",
-                                  "deadline": "2026-12-20", "status": "done", "done_on": "2026-12-10"}],
+                                  "deadline": TASK_DUE, "status": "done", "done_on": "2026-12-10"}],
           "report_note": "Регламент утверждён"}
 CLOSE2 = {"stage2_decision": "close", "stage2_conclusion": "Причина устранена"}
 STAGE2_SHORT = [("qms_analysis", ANALYSIS_NONE), ("qms_close_stage2", CLOSE2)]
@@ -101,7 +105,7 @@ def test_correction_implemented_later_and_improvement_with_rework(walker: Walker
         ("qms_plan_actions", PLAN), ("report_actions", REPORT), ("qms_close_stage2", CLOSE2),
     ])
     assert steps_done(walker.number) == ["1.1", "1.2", "1.3", "1.4", "1.5", "1.6"]
-    assert str(complaint.implementation_date) == "2026-12-01"
+    assert str(complaint.implementation_date) == AGREED
     assert [(n.department, n.description) for n in complaint.nonconformities] == \
         [("ДКС", "Нет регламента проверки скорости")]
     assert [(a.status, str(a.done_on)) for a in complaint.corrective_actions] == [("done", "2026-12-10")]
@@ -163,3 +167,23 @@ def test_qms_returns_stage1_for_rework(walker: Walker) -> None:
                  ("verify", WORKS), ("handover", HANDOVER)])
     walker.do("qms_close_stage1", {"close_decision": "return", "close_comment": "Нет компенсации"})
     assert [t.bpmn_id for t in walker.open_tasks()] == ["correction"]
+
+
+def test_stage2_does_not_close_over_an_undone_corrective_task_without_a_reason(walker: Walker) -> None:
+    from engine.errors import InvalidInput
+
+    unfinished = {"corrective_actions": [{**PLAN["corrective_actions"][0], "status": "in_progress"}],
+                  "report_note": "Регламент на согласовании"}
+    walker.walk([("accept", ACCEPT), ("first_contact", REACHED), ("correction", CORRECT_NOW), ("verify", WORKS),
+                 ("handover", HANDOVER), ("qms_close_stage1", CLOSE1), ("qms_analysis", ANALYSIS),
+                 ("qms_plan_actions", PLAN), ("report_actions", unfinished)])
+    with pytest.raises(InvalidInput) as refused:
+        walker.do("qms_close_stage2", CLOSE2)
+    assert list(refused.value.fields) == ["open_tasks_reason"]
+    assert "Написать регламент" in refused.value.fields["open_tasks_reason"][0]
+    db.session.rollback()
+    complaint = walker.walk([("qms_close_stage2", {**CLOSE2, "open_tasks_reason": "Контроль — в плане аудита"})])
+    assert complaint.stage2_status == "closed"
+    closed = db.session.scalars(select(InstanceEvent).where(InstanceEvent.kind == "task_completed")
+                                .order_by(InstanceEvent.id.desc())).first()
+    assert closed.data["form"]["open_tasks_reason"] == "Контроль — в плане аудита"

@@ -9,8 +9,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from models import CalendarOverride, db
-from web.api.schemas import OverrideIn, OverrideOut, WhatIfOut, WhatIfQuery
+from models import CalendarOverride, Department, DepartmentCalendar, db
+from web.api.schemas import (
+    DepartmentCalendarIn,
+    DepartmentCalendarOut,
+    OverrideIn,
+    OverrideOut,
+    WhatIfOut,
+    WhatIfQuery,
+)
 from web.queries import engine
 
 PREFIX = "/calendar"
@@ -23,7 +30,7 @@ class WhatIf(MethodView):
     @blp.response(200, WhatIfOut)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
         """Every step's deadline for a registration at `received_at` (default now), and the 5-day goal."""
-        return engine().what_if(query.get("received_at") or dt.datetime.now(dt.UTC))
+        return engine().what_if(query.get("received_at") or dt.datetime.now(dt.UTC), query.get("department"))
 
 
 @blp.route("/overrides")
@@ -46,6 +53,41 @@ class Override(MethodView):
     @blp.response(204)
     def delete(self, day: str) -> None:
         engine().remove_calendar_override(_date(day), g.actor)
+
+
+@blp.route("/departments/<code>")
+class DepartmentCalendarView(MethodView):
+    @blp.response(200, DepartmentCalendarOut)
+    def get(self, code: str) -> dict[str, Any]:
+        """The calendar a department's deadlines run on: its own (a branch) or the company's."""
+        return department_calendar(code)
+
+    @blp.arguments(DepartmentCalendarIn)
+    @blp.response(200, DepartmentCalendarOut)
+    def put(self, body: dict[str, Any], code: str) -> dict[str, Any]:
+        """Give the department its own time zone and regional days off; its open deadlines move (audited)."""
+        engine().set_department_calendar(code, body["timezone"],
+                                         [(h["day"].isoformat(), h["note"]) for h in body["holidays"]], g.actor)
+        return department_calendar(code)
+
+    @blp.response(204)
+    def delete(self, code: str) -> None:
+        """Back to the company calendar; its open deadlines move back."""
+        engine().remove_department_calendar(code, g.actor)
+
+
+def department_calendar(code: str) -> dict[str, Any]:
+    from engine.errors import InvalidInput
+
+    department = db.session.scalar(select(Department).where(Department.code == code))
+    if department is None:
+        raise InvalidInput("Unknown department.", {"department": [f"Unknown department: {code}."]})
+    own = db.session.get(DepartmentCalendar, department.id)
+    if own is None:
+        return {"department": code, "timezone": engine().settings.timezone, "holidays": [], "own": False,
+                "updated_by": None, "updated_at": None}
+    return {"department": code, "timezone": own.timezone, "own": True, "updated_by": own.updated_by,
+            "updated_at": own.updated_at, "holidays": [{"day": d, "note": n} for d, n in own.holidays]}
 
 
 def _date(text: str) -> dt.date:

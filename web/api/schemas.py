@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from engine.intake.inn import inn_problem
+from engine.intake.inn import inn_problem, normalised_inn
 from models import APPEAL_TYPES, CHANNELS, COMPLAINT_KINDS, IMPORTANCE
 from web.api.client_schemas import ClientVerdictOut
 
 
 def _inn(value: str) -> None:
-    if problem := inn_problem(value):
+    if problem := inn_problem(normalised_inn(value)):
         raise ValidationError(problem)
 
 
@@ -195,6 +195,8 @@ class AssignIn(Schema):
 class WhatIfQuery(Schema):
     received_at = fields.AwareDateTime(error_messages={
         "invalid_awareness": "Give the time with its timezone offset, e.g. 2026-11-24T10:00:00+03:00."})
+    department = fields.String(metadata={"description": "Use this department's calendar (a branch's zone "
+                                                         "and holidays); default the company's"})
 
 
 class StepDeadlineOut(Schema):
@@ -205,6 +207,7 @@ class StepDeadlineOut(Schema):
 
 class WhatIfOut(Schema):
     received_at = fields.String()
+    department = fields.String(allow_none=True)
     timezone = fields.String()
     steps = fields.List(fields.Nested(StepDeadlineOut))
     goal_at = fields.String(allow_none=True)
@@ -224,6 +227,25 @@ class OverrideOut(Schema):
     note = fields.String()
     updated_by = fields.String()
     updated_at = fields.DateTime()
+
+
+class DepartmentHolidayIn(Schema):
+    day = fields.Date(required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=300))
+
+
+class DepartmentCalendarIn(Schema):
+    timezone = fields.String(required=True, metadata={"example": "Asia/Yekaterinburg"})
+    holidays = fields.List(fields.Nested(DepartmentHolidayIn), load_default=list)
+
+
+class DepartmentCalendarOut(Schema):
+    department = fields.String()
+    timezone = fields.String()
+    holidays = fields.List(fields.Dict())
+    own = fields.Boolean(metadata={"description": "false: the department uses the company calendar"})
+    updated_by = fields.String(allow_none=True)
+    updated_at = fields.DateTime(allow_none=True)
 
 
 class IncidentQuery(Schema):

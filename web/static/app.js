@@ -41,7 +41,8 @@
     if (!match || !match.appeals.length) { box.hidden = true; return; }
     match.appeals.forEach(function (a) {
       const li = document.createElement("li");
-      li.textContent = a.number + " · " + new Date(a.received_at).toLocaleDateString("ru-RU") + " · " + a.subject;
+      // The server gives the date in the company's time zone: the browser's own zone may differ.
+      li.textContent = a.number + " · " + a.received_on + " · " + a.subject;
       list.appendChild(li);
     });
     box.hidden = false;

@@ -22,7 +22,18 @@ def _locale() -> str:
 
 
 def register(app: Flask, api_blueprints: list[Any]) -> None:
-    from web.ui import client_pages, complaints, conversation, incidents, intake, pages, processes, public, tasks
+    from web.ui import (
+        calendars,
+        client_pages,
+        complaints,
+        conversation,
+        incidents,
+        intake,
+        pages,
+        processes,
+        public,
+        tasks,
+    )
     from web.ui.formatting import register_filters
 
     login_manager.init_app(app)
@@ -33,7 +44,8 @@ def register(app: Flask, api_blueprints: list[Any]) -> None:
         csrf.exempt(blueprint)
     babel.init_app(app, locale_selector=_locale, default_timezone=app.config["TIMEZONE"],
                    default_translation_directories="translations")
-    for module in (pages, intake, tasks, complaints, conversation, public, client_pages, processes, incidents):
+    for module in (pages, intake, tasks, complaints, conversation, public, client_pages, processes, incidents,
+                   calendars):
         app.register_blueprint(module.bp)
     csrf.exempt(public.bp)
     csrf.exempt(client_pages.bp)

@@ -23,6 +23,8 @@ from models import (
 )
 from web.queries import complaint_view, history
 from web.ui.conversation import conversation_view
+from web.ui.formatting import use_department_time
+from web.ui.history_view import history_rows
 
 bp = Blueprint("complaints", __name__)
 PAGE = 50
@@ -38,14 +40,16 @@ def render_card(number: str, draft: dict[str, str] | None = None, errors: dict[s
     complaint = db.session.scalar(select(Complaint).where(Complaint.number == number))
     if complaint is None:
         abort(404)
+    use_department_time(complaint.department.code if complaint.department else None)
     view = complaint_view(complaint)
     events = history(number)
     end = complaint.stage1_closed_at or dt.datetime.now(dt.UTC)
-    attachments = db.session.scalars(select(Attachment).where(Attachment.appeal_id == complaint.appeal_id))
-    task_names = {i: n for i, n in db.session.execute(select(Task.id, Task.name).where(Task.business_key == number))}
-    return render_template("card.html", c=complaint, view=view, events=events, task_names=task_names,
-                           assignments=[e for e in events if e.kind in ASSIGNMENT_KINDS],
-                           days_open=(end - complaint.registered_at).days, attachments=list(attachments),
+    attachments = list(db.session.scalars(select(Attachment).where(Attachment.appeal_id == complaint.appeal_id)))
+    tasks = {t.id: t for t in db.session.scalars(select(Task).where(Task.business_key == number))}
+    rows = history_rows(events, tasks, {a.id: a.filename for a in attachments})
+    return render_template("card.html", c=complaint, view=view, events=rows,
+                           assignments=[r for r in rows if r.event.kind in ASSIGNMENT_KINDS],
+                           days_open=(end - complaint.registered_at).days, attachments=attachments,
                            **conversation_view(complaint, draft, errors))
 
 

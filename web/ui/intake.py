@@ -10,8 +10,10 @@ from werkzeug.wrappers import Response
 
 from engine import AppealInput, NewFile
 from engine.errors import InvalidInput
+from engine.intake.inn import normalised_inn
 from models import APPEAL_TYPES, CHANNELS, Appeal, Counterparty, Department, db
 from web.ui.access import actor
+from web.ui.formatting import local_time
 from web.ui.messages import localized_fields
 
 bp = Blueprint("intake", __name__)
@@ -79,7 +81,8 @@ def register() -> str | tuple[str, int]:
 @bp.route("/ui/counterparties")
 def counterparties() -> Response:
     """Search by name or INN; with each match, its previous appeals (newest first)."""
-    q = (request.args.get("q") or "").strip()
+    q = normalised_inn(request.args.get("q") or "") if (request.args.get("q") or "").strip().isdecimal() \
+        else (request.args.get("q") or "").strip()
     if len(q) < 2:
         return jsonify([])
     matches = db.session.scalars(select(Counterparty).where(or_(
@@ -89,6 +92,7 @@ def counterparties() -> Response:
         appeals = db.session.scalars(select(Appeal).where(Appeal.counterparty_id == c.id)
                                      .order_by(Appeal.received_at.desc()).limit(20))
         result.append({"name": c.name, "inn": c.inn, "appeals": [
-            {"number": a.number, "received_at": a.received_at.isoformat(), "type": a.type, "subject": a.subject}
+            {"number": a.number, "received_at": a.received_at.isoformat(),
+             "received_on": local_time(a.received_at, "%d.%m.%Y"), "type": a.type, "subject": a.subject}
             for a in appeals]})
     return jsonify(result)

@@ -15,6 +15,7 @@ from models import Complaint, Department, Task, User, db
 from web.security import local_target
 from web.ui import schema_form
 from web.ui.access import actor
+from web.ui.formatting import local_calendar, use_department_time
 from web.ui.messages import localized_fields
 
 bp = Blueprint("tasks", __name__)
@@ -25,7 +26,8 @@ def _engine() -> Any:
 
 
 def _tz() -> Any:
-    return _engine().calendars.current().tz
+    """The zone of the page: the task's department's (a branch's) once `use_department_time` ran."""
+    return local_calendar().tz
 
 
 @bp.route("/inbox")
@@ -74,6 +76,8 @@ def task_page(task_id: str) -> str | Response | tuple[str, int]:
     row = db.session.get(Task, task_id)
     if row is None:
         abort(404)
+    complaint = db.session.scalar(select(Complaint).where(Complaint.number == row.business_key))
+    use_department_time(complaint.department.code if complaint and complaint.department else None)
     schema = _engine().form_schema(row) or {"type": "object", "properties": {}}
     errors: dict[str, list[str]] = {}
     if request.method == "POST" and row.status == "open":
@@ -97,7 +101,6 @@ def task_page(task_id: str) -> str | Response | tuple[str, int]:
             else {}
     departments = [(d.code, f"{d.code} — {d.name}") for d in db.session.scalars(select(Department)
                                                                                   .order_by(Department.code))]
-    complaint = db.session.scalar(select(Complaint).where(Complaint.number == row.business_key))
     page = render_template("task.html", task=row, schema=schema, complaint=complaint, values=values, errors=errors,
                            fields=schema_form.fields_of(schema, {"departments": departments}),
                            candidates=_candidates(row))
