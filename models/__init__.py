@@ -19,6 +19,7 @@ from models.deadlines import AuditLog, CalendarOverride, Deadline, Outbox, Timer
 from models.directory import ROLES, ApiClient, Department, Responsible, User
 from models.intake import Consent, IdempotencyRecord, IngestedMessage, NotificationTemplate, Review
 from models.process import Incident, InstanceEvent, ProcessDefinition, ProcessInstance, Task
+from models.reports import CronRun, KpiWeight
 
 __all__ = [
     "APPEAL_TYPES",
@@ -39,12 +40,14 @@ __all__ = [
     "Contact",
     "CorrectiveAction",
     "Counterparty",
+    "CronRun",
     "Deadline",
     "Department",
     "IdempotencyRecord",
     "Incident",
     "IngestedMessage",
     "InstanceEvent",
+    "KpiWeight",
     "Nonconformity",
     "NotificationTemplate",
     "Outbox",

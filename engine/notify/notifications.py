@@ -35,6 +35,20 @@ DEFAULTS: dict[str, tuple[str, str]] = {
     "calendar_provisional": ("Производственный календарь на {{ year }} год предварительный",
                              "В данных календаря нет постановления о переносе выходных на {{ year }} год. Сроки "
                              "считаются по праздникам из Трудового кодекса; проверьте их и внесите переносы."),
+    "weekly_digest": (
+        "Еженедельный обзор претензий {{ week }} ({{ first_day }} — {{ last_day }})",
+        "Поступило: {{ received }}; срок этапа коррекции на неделе: {{ due }}; просрочено: {{ overdue }}; "
+        "закрыто: {{ closed }}.\n{% for g in groups %}\n{{ g.department }} — {{ g.responsible }}: поступило "
+        "{{ g.received }}, срок {{ g.due }}, просрочено {{ g.overdue }}, закрыто {{ g.closed }}"
+        "{% if g.overdue_numbers %}\n  просрочены: {{ g.overdue_numbers }}{% endif %}{% endfor %}"),
+    "monthly_report": (
+        "Ежемесячный отчёт по претензиям за {{ month }}",
+        "Поступило претензий: {{ received }}. Закрыт этап коррекции: {{ closed_stage1 }}.\n"
+        "Лояльность: {{ loyalty_percent if loyalty_percent is not none else '—' }} %. "
+        "Удовлетворённость решением: {{ satisfaction_percent if satisfaction_percent is not none else '—' }} %.\n"
+        "Шаги в срок: {{ on_time_percent if on_time_percent is not none else '—' }} %. Закрыто за 5 рабочих дней: "
+        "{{ closed_within_goal_percent if closed_within_goal_percent is not none else '—' }} %.\n"
+        "Полный отчёт — во вложении (XLSX)."),
 }
 _JINJA = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
 MAX_ATTEMPTS = 6
@@ -65,13 +79,15 @@ def render(s: Session, kind: str, context: dict[str, Any]) -> tuple[str, str]:
 
 
 def enqueue(s: Session, kind: str, recipient: str, dedupe_key: str, context: dict[str, Any], now: dt.datetime,
-            business_key: str | None = None) -> Outbox | None:
+            business_key: str | None = None, attachment: tuple[str, bytes] | None = None) -> Outbox | None:
     """Add a notification once: a second call with the same dedupe key adds nothing."""
     if s.scalar(select(Outbox.id).where(Outbox.dedupe_key == dedupe_key)) is not None:
         return None
     subject, body = render(s, kind, context)
     row = Outbox(dedupe_key=dedupe_key, kind=kind, recipient=recipient, business_key=business_key,
                  subject=subject, body=body, created_at=now, next_attempt_at=now)
+    if attachment is not None:
+        row.attachment_name, row.attachment = attachment
     s.add(row)
     return row
 
@@ -143,7 +159,8 @@ def send(s: Session, row: Outbox, delivery: Delivery) -> None:
     transport = delivery.smtp if channel == "email" else delivery.telegram
     if transport is None:
         raise DeliveryError(f"no {channel} transport configured", permanent=True)
-    transport.send(address, row.subject, row.body, f"<outbox-{row.id}@{delivery.message_domain}>")
+    attachment = (row.attachment_name, row.attachment) if row.attachment_name and row.attachment else None
+    transport.send(address, row.subject, row.body, f"<outbox-{row.id}@{delivery.message_domain}>", attachment)
 
 
 def settle(row: Outbox, error: DeliveryError | None, now: dt.datetime) -> None:

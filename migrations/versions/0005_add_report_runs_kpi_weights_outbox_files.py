@@ -1,0 +1,48 @@
+"""add report cron runs, KPI weights and outbox attachments
+
+Revision ID: 0005_reports
+Revises: 0004
+Create Date: 2026-11-27 02:55:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0005_reports'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('cron_run',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('job', sa.String(length=60), nullable=False),
+    sa.Column('period', sa.String(length=20), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('outcome', sa.String(length=300), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cron_run')),
+    sa.UniqueConstraint('job', 'period', name=op.f('uq_cron_run_job'))
+    )
+    op.create_table('kpi_weight',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('indicator', sa.String(length=40), nullable=False),
+    sa.Column('weight', sa.Integer(), nullable=False),
+    sa.Column('updated_by', sa.String(length=200), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_kpi_weight')),
+    sa.UniqueConstraint('indicator', name=op.f('uq_kpi_weight_indicator'))
+    )
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('attachment_name', sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column('attachment', sa.LargeBinary(), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_column('attachment')
+        batch_op.drop_column('attachment_name')
+    op.drop_table('kpi_weight')
+    op.drop_table('cron_run')
