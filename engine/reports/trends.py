@@ -35,10 +35,10 @@ def _trim(rows: list[dict[str, Any]], total: str) -> list[dict[str, Any]]:
 def justification_by_year(s: Session, period: Period, tz: ZoneInfo) -> list[dict[str, Any]]:
     rows = []
     for span in _years_to(period, tz):
-        counts = dict(s.execute(
-            select(func.coalesce(Complaint.justification, "undetermined"), func.count())
+        counts = {(j or "undetermined"): n for j, n in s.execute(
+            select(Complaint.justification, func.count())
             .where(Complaint.registered_at >= span.start, Complaint.registered_at < span.end)
-            .group_by(func.coalesce(Complaint.justification, "undetermined"))).all())
+            .group_by(Complaint.justification))}
         row = {"year": span.key, **{k: counts.get(k, 0) for k in
                                     ("justified", "partly_justified", "unjustified", "undetermined")}}
         row["received"] = sum(v for k, v in row.items() if k != "year")

@@ -59,6 +59,10 @@ class TimerScheduler:
     def shutdown(self) -> None:
         self._scheduler.shutdown(wait=False)
 
+    def next_cron_runs(self, after: dt.datetime) -> dict[str, dt.datetime]:
+        """When each cron job fires next after `after` (what the schedule says, without starting it)."""
+        return {name: trigger.get_next_fire_time(None, after) for name, (_job, trigger) in self._cron.items()}
+
     @property
     def jobs(self) -> list[str]:
         return [job.id for job in self._scheduler.get_jobs()]
