@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 from web.config import ROOT
 
 bp = Blueprint("vendor", __name__)
-PACKAGES = {"swagger-ui": "swagger-ui-dist"}
+PACKAGES = {"swagger-ui": "swagger-ui-dist", "chart.js": "chart.js"}
 
 
 @bp.route("/vendor/<name>/<path:filename>")

@@ -22,7 +22,7 @@ def _locale() -> str:
 
 
 def register(app: Flask, api_blueprints: list[Any]) -> None:
-    from web.ui import complaints, intake, pages, public, tasks
+    from web.ui import complaints, intake, pages, public, reports, tasks
     from web.ui.formatting import register_filters
 
     login_manager.init_app(app)
@@ -33,14 +33,16 @@ def register(app: Flask, api_blueprints: list[Any]) -> None:
         csrf.exempt(blueprint)
     babel.init_app(app, locale_selector=_locale, default_timezone=app.config["TIMEZONE"],
                    default_translation_directories="translations")
-    for module in (pages, intake, tasks, complaints, public):
+    for module in (pages, intake, tasks, complaints, public, reports):
         app.register_blueprint(module.bp)
     csrf.exempt(public.bp)
     register_filters(app)
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        return {"current_lang": _locale(), "request_path": request.path}
+        from web.ui.access import headed_departments
+
+        return {"current_lang": _locale(), "request_path": request.path, "headed_departments": headed_departments}
 
 
 @login_manager.user_loader

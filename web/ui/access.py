@@ -7,14 +7,17 @@ from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from engine import Actor
+from models import Department, db
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 READERS = ("operator", "responsible", "qms", "owner", "executive")
 WORKERS = ("responsible", "qms")
 REGISTRARS = ("operator", "responsible", "qms")
+REPORT_READERS = ("qms", "owner", "executive")  # the monthly report, the KPIs and the whole weekly review
 
 
 def roles_required(*roles: str) -> Callable[[F], F]:
@@ -32,3 +35,9 @@ def roles_required(*roles: str) -> Callable[[F], F]:
 
 def actor() -> Actor:
     return Actor(current_user.full_name, user_id=current_user.id)
+
+
+def headed_departments() -> list[str]:
+    """Codes of the departments the signed-in user heads (their part of the weekly review)."""
+    return list(db.session.scalars(select(Department.code).where(Department.head_user_id == current_user.id)
+                                   .order_by(Department.code)))

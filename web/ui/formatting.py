@@ -77,7 +77,18 @@ def hours_left(due: dt.datetime | None) -> tuple[str, bool]:
     return (f"−{text}" if overdue else text), overdue
 
 
+def number(value: float | None) -> str:
+    """A report figure in Russian notation (decimal comma), «—» when there is none."""
+    return "—" if value is None else f"{value:g}".replace(".", ",")
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{number(value)} %"
+
+
 def register_filters(app: Flask) -> None:
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["event_label"] = event_label
     app.jinja_env.filters["label_pair"] = lambda code: (code, label(code))
