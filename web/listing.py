@@ -4,7 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import ColumnElement, Select, exists, or_, select
 
 from models import Appeal, Complaint, Counterparty, Deadline, Department, Responsible, db
@@ -13,7 +15,9 @@ FILTERS = ("q", "department", "responsible", "channel", "state", "overdue", "fro
 
 
 def _period(column: Any, args: Mapping[str, Any]) -> list[ColumnElement[bool]]:
-    """`from` and `to` are local calendar days, both included; a malformed day is ignored by the pages."""
+    """`from` and `to` are calendar days in the company's time zone, both included; the pages ignore a
+    malformed day (the API refuses it before it gets here)."""
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
     found = []
     for key, after in (("from", 0), ("to", 1)):
         value = args.get(key)
@@ -23,7 +27,7 @@ def _period(column: Any, args: Mapping[str, Any]) -> list[ColumnElement[bool]]:
             except ValueError:
                 continue
         if value:
-            moment = dt.datetime.combine(value + dt.timedelta(days=after), dt.time(), dt.UTC)
+            moment = dt.datetime.combine(value + dt.timedelta(days=after), dt.time(), tz)
             found.append(column >= moment if key == "from" else column < moment)
     return found
 

@@ -14,7 +14,7 @@ from models import CHANNELS, ROLES, ApiClient, Department, Responsible, User, ut
 
 SCOPES = (
     "appeals:write", "complaints:read", "tasks:read", "tasks:write", "calendar:write", "incidents:write",
-    "templates:write", "act_as",
+    "templates:write", "reports:read", "act_as",
 )
 
 

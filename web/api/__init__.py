@@ -18,16 +18,16 @@ class ProblemApi(Api):
 
 
 def register(app: Flask) -> ProblemApi:
-    from web.api import admin, appeals, calendar, complaints, feedback, incidents, tasks
+    from web.api import admin, appeals, calendar, complaints, feedback, incidents, reports, tasks
 
     api = ProblemApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"}}}})
-    for module in (appeals, complaints, tasks, calendar, incidents, admin, feedback):
+    for module in (appeals, complaints, tasks, calendar, incidents, admin, feedback, reports):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
     return api
 
 
 def blueprints() -> list[Any]:
-    from web.api import admin, appeals, calendar, complaints, feedback, incidents, tasks
+    from web.api import admin, appeals, calendar, complaints, feedback, incidents, reports, tasks
 
-    return [m.blp for m in (admin, appeals, calendar, complaints, feedback, incidents, tasks)]
+    return [m.blp for m in (admin, appeals, calendar, complaints, feedback, incidents, reports, tasks)]
