@@ -6,7 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from engine.reports.periods import Period
 from models import Appeal, Complaint, Counterparty, Deadline, Department, Responsible
@@ -41,8 +41,10 @@ def weekly_review(s: Session, period: Period, now: dt.datetime,
     due = dict(s.execute(select(Deadline.business_key, Deadline.due_at).where(Deadline.step == "1.6")
                          .where(in_week(Deadline.due_at))).all())
     late = _late_steps(s, period, now)
-    stmt = (select(Complaint, Department.code, Responsible, Counterparty.name, Appeal.subject)
+    limit = aliased(Deadline)
+    stmt = (select(Complaint, Department.code, Responsible, Counterparty.name, Appeal.subject, limit.due_at)
             .join(Appeal, Appeal.id == Complaint.appeal_id)
+            .outerjoin(limit, and_(limit.business_key == Complaint.number, limit.step == "1.6"))
             .outerjoin(Department, Department.id == Complaint.department_id)
             .outerjoin(Responsible, Responsible.id == Complaint.responsible_id)
             .outerjoin(Counterparty, Counterparty.id == Complaint.counterparty_id)
@@ -52,13 +54,13 @@ def weekly_review(s: Session, period: Period, now: dt.datetime,
     if departments is not None:
         stmt = stmt.where(Department.code.in_(departments))
     rows = []
-    for c, department, responsible, client, subject in s.execute(stmt):
+    for c, department, responsible, client, subject, limit_at in s.execute(stmt):
         flags = {"received": period.contains(c.registered_at), "due": c.number in due,
                  "overdue": c.number in late, "closed": period.contains(c.stage1_closed_at)}
         rows.append({"number": c.number, "registered_at": c.registered_at, "counterparty": client,
                      "subject": subject, "department": department or "—",
                      "responsible": responsible.display_name if responsible else "—",
-                     "stage1_due_at": due.get(c.number), "stage1_closed_at": c.stage1_closed_at,
+                     "stage1_due_at": limit_at, "stage1_closed_at": c.stage1_closed_at,
                      "late_steps": late.get(c.number, []), **flags})
     return {"week": period.key, "first_day": period.first_day, "last_day": period.last_day,
             "rows": rows, "totals": _totals(rows), "by_group": _by_group(rows)}

@@ -70,7 +70,7 @@ def test_reports_as_csv_and_xlsx(app: Flask, engine: ProcessEngine) -> None:
     rows = list(csv.reader(io.StringIO(as_csv.data.decode("utf-8-sig")), delimiter=";"))
     assert as_csv.mimetype == "text/csv" and ["Закрыт этап коррекции", "3"] in rows
     header, *kpis = load_workbook(io.BytesIO(as_xlsx.data)).active.iter_rows(values_only=True)
-    assert {r[0]: r[2] for r in kpis} == {"Бадыштова К.": 68.3, "Агибалова А.": 45.0}
+    assert {r[0]: r[header.index("Оценка")] for r in kpis} == {"Бадыштова К.": 68.3, "Агибалова А.": 45.0}
     assert weekly["totals"] == {"received": 0, "due": 2, "overdue": 1, "closed": 1}
 
 

@@ -102,3 +102,17 @@ def test_executives_read_the_weights_but_may_not_change_them(app: Flask, engine:
                                                        "loyalty": "0", "volume": "0"})
     assert answer.status_code == 403
     assert db.session.scalars(select(KpiWeight)).all() == []
+
+
+def test_the_report_pages_speak_english_one_click_away(app: Flask, engine: ProcessEngine) -> None:
+    from flask import g
+
+    client = signed_in(app, "qms")
+    page = client.get("/reports/monthly?month=2026-10").get_data(as_text=True)
+    client.post("/lang/en", data={"csrf_token": token(page), "next": "/reports/monthly"})
+    g.pop("_flask_babel", None)  # Flask-Babel caches the locale per app context, which this test keeps open
+    english = client.get("/reports/monthly?month=2026-10").get_data(as_text=True)
+    assert "Monthly complaints report" in english
+    assert "a client who gave no answer counts as not loyal" in english
+    assert "Weekly complaints review" in client.get("/review/weekly?week=2026-W43").get_data(as_text=True)
+    assert "How the score is computed" in client.get("/reports/kpi?month=2026-10").get_data(as_text=True)

@@ -23,6 +23,8 @@ def test_week_43_flags_due_overdue_and_closed(engine: ProcessEngine) -> None:
         "P2610010001": (False, True, True, False, ["1.2", "1.6"]),  # C3: open, two steps past their deadline
     }
     assert review["totals"] == {"received": 0, "due": 2, "overdue": 1, "closed": 1}
+    c2 = next(r for r in review["rows"] if r["number"] == "P2610060001")
+    assert c2["stage1_due_at"] == october.at(2026, 10, 26, 18)  # shown even when it falls in another week
     assert [(g["department"], g["responsible"], g["due"], g["overdue"]) for g in review["by_group"]] == [
         ("ДКС", "Бадыштова К.", 1, 0), ("ОПР", "Агибалова А.", 1, 1)]
 

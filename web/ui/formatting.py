@@ -18,7 +18,7 @@ LABELS: dict[str, Any] = {
     "internal": _l("Внутренняя"), "external": _l("Внешняя"),
     "high": _l("Высокая"), "normal": _l("Средняя"),
     "justified": _l("Обоснованная"), "unjustified": _l("Необоснованная"),
-    "partly_justified": _l("Частично обоснованная"),
+    "partly_justified": _l("Частично обоснованная"), "undetermined": _l("Не определена"),
     "open": _l("Открыт"), "closed": _l("Закрыт"), "done": _l("Выполнен"), "pending": _l("Ожидает"),
     "skipped": _l("Пропущен"), "unprocessed": _l("Не обработан"), "processed": _l("Обработан"),
     "completed": _l("Выполнена"), "cancelled": _l("Отменена"),
