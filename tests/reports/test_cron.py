@@ -92,6 +92,9 @@ def test_the_monthly_report_goes_out_on_the_first_working_day_with_the_xlsx(
     assert [r.recipient for r in rows] == recipients
     assert rows[0].subject == "Ежемесячный отчёт по претензиям за 2026-10"
     assert "Лояльность: 66.7 %. Удовлетворённость решением: 33.3 %." in rows[0].body
+    listed = app.test_client().get("/api/v1/outbox", headers={
+        "Authorization": f"Bearer {engine.create_api_client('ops', [], None)[1]}"}).get_json()
+    assert {r["attachment_name"] for r in listed if r["kind"] == "monthly_report"} == {"complaints-2026-10.xlsx"}
     engine.delivery = Delivery(smtp=SmtpTransport("127.0.0.1", smtp[1], "desk@company.example"),
                                group_emails={"ceo": "ceo@company.example", "commerce": "commerce@company.example"})
     assert engine.deliver_outbox()["sent"] == 2

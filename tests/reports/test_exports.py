@@ -88,3 +88,13 @@ def test_an_unknown_format_is_refused(app: Flask, engine: ProcessEngine) -> None
     client = signed_in(app, "qms")
     assert client.get("/complaints/export?format=pdf").status_code == 400
     assert client.get("/reports/monthly/export?month=2026-10&format=pdf").status_code == 400
+
+
+def test_list_exports_need_a_signed_in_reader_or_the_complaints_scope(app: Flask, engine: ProcessEngine) -> None:
+    client = app.test_client()
+    for url in ("/complaints/export?format=csv", "/appeals/export?format=xlsx"):
+        answer = client.get(url)
+        assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+    _client, secret = engine.create_api_client("intake-only", ["appeals:write"], None)
+    refused = client.get("/api/v1/complaints?format=csv", headers={"Authorization": f"Bearer {secret}"})
+    assert refused.status_code == 403 and refused.mimetype == "application/problem+json"

@@ -268,6 +268,7 @@ class OutboxOut(Schema):
     next_attempt_at = fields.DateTime(allow_none=True)
     sent_at = fields.DateTime(allow_none=True)
     last_error = fields.String(allow_none=True)
+    attachment_name = fields.String(allow_none=True)
 
 
 class FeedbackIn(Schema):
