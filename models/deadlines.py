@@ -48,7 +48,7 @@ class Deadline(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     business_key: Mapped[str] = mapped_column(String(40), index=True)
     step: Mapped[str] = mapped_column(String(10))
-    due_at: Mapped[dt.datetime]
+    due_at: Mapped[dt.datetime] = mapped_column(index=True)  # the reports count a step in its deadline's month
     goal_at: Mapped[dt.datetime | None]
     started_at: Mapped[dt.datetime | None]
     warned_at: Mapped[dt.datetime | None]

@@ -26,8 +26,12 @@ def download(tables: list[Table], fmt: str, basename: str) -> Response:
     return answer
 
 
-def _text(value: Any) -> Any:
-    return None if value is None else str(label(value))
+class _Labels(dict[Any, Any]):
+    """Code → its title in the page's language, looked up once per export rather than once per cell."""
+
+    def __missing__(self, code: Any) -> Any:
+        self[code] = None if code is None else str(label(code))
+        return self[code]
 
 
 def complaint_table(args: Mapping[str, Any]) -> Table:
@@ -39,9 +43,10 @@ def complaint_table(args: Mapping[str, Any]) -> Table:
     columns = [_("Номер"), _("Дата"), _("Клиент"), _("ИНН"), _("Тема"), _("Способ поступления"), _("Вид"),
                _("Подразделение"), _("Ответственный"), _("Важность"), _("Обоснованность"), _("Этап 1"),
                _("Этап 2"), _("Этап 1 закрыт"), _("Лоялен"), _("Удовлетворён решением"), _("Просрочка")]
-    rows = ([r.number, r.registered_at, r.name, r.inn, r.subject, _text(r.channel), _text(r.kind), r.code,
-             r.person_name or r.position, _text(r.importance), _text(r.justification), _text(r.stage1_status),
-             _text(r.stage2_status), r.stage1_closed_at, r.loyal, r.satisfied, bool(r.overdue)]
+    t = _Labels()
+    rows = ([r.number, r.registered_at, r.name, r.inn, r.subject, t[r.channel], t[r.kind], r.code,
+             r.person_name or r.position, t[r.importance], t[r.justification], t[r.stage1_status],
+             t[r.stage2_status], r.stage1_closed_at, r.loyal, r.satisfied, bool(r.overdue)]
             for r in listing.stream(stmt))
     return Table(_("Претензии"), columns, rows)
 
@@ -53,6 +58,7 @@ def appeal_table(args: Mapping[str, Any]) -> Table:
         Appeal.author)
     columns = [_("Номер"), _("Дата"), _("Тип"), _("Способ поступления"), _("Состояние"), _("Клиент"), _("ИНН"),
                _("Тема"), _("Подразделение"), _("Ответственный"), _("Автор")]
-    rows = ([r.number, r.received_at, _text(r.type), _text(r.channel), _text(r.state), r.name, r.inn, r.subject,
+    t = _Labels()
+    rows = ([r.number, r.received_at, t[r.type], t[r.channel], t[r.state], r.name, r.inn, r.subject,
              r.code, r.person_name or r.position, r.author] for r in listing.stream(stmt))
     return Table(_("Обращения"), columns, rows)

@@ -1,4 +1,4 @@
-"""add report cron runs, KPI weights and outbox attachments
+"""add report cron runs, KPI weights, outbox attachments and the report indexes
 
 Revision ID: 0005_reports
 Revises: 0004
@@ -38,9 +38,17 @@ def upgrade():
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.add_column(sa.Column('attachment_name', sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column('attachment', sa.LargeBinary(), nullable=True))
+    op.create_index(op.f('ix_appeal_received_at'), 'appeal', ['received_at'], unique=False)
+    op.create_index(op.f('ix_complaint_registered_at'), 'complaint', ['registered_at'], unique=False)
+    op.create_index(op.f('ix_complaint_stage1_closed_at'), 'complaint', ['stage1_closed_at'], unique=False)
+    op.create_index(op.f('ix_complaint_stage2_closed_at'), 'complaint', ['stage2_closed_at'], unique=False)
+    op.create_index(op.f('ix_deadline_due_at'), 'deadline', ['due_at'], unique=False)
 
 
 def downgrade():
+    for table, column in (('deadline', 'due_at'), ('complaint', 'stage2_closed_at'),
+                          ('complaint', 'stage1_closed_at'), ('complaint', 'registered_at'), ('appeal', 'received_at')):
+        op.drop_index(op.f(f'ix_{table}_{column}'), table_name=table)
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_column('attachment')
         batch_op.drop_column('attachment_name')
