@@ -32,6 +32,7 @@ def counted_steps(period: Period, now: dt.datetime) -> Select[Any]:
     A step is counted in the month of its deadline, so it is counted once: on time when completed by the
     deadline; late when completed after it, or when it is still open and the deadline has passed. A step
     never done because stage 1 closed without it (e.g. 1.4 when the fix was given at once) is not counted.
+    `trends.on_time_by_month` counts the same steps month by month.
     """
     judged_until = min(period.end, now)
     done = Deadline.completed_at.is_not(None)
