@@ -34,7 +34,7 @@ def first_working_day(calendar: Any, day: dt.date) -> dt.date:
     return first
 
 
-def _digest_context(review: dict[str, Any], tz: Any) -> dict[str, Any]:
+def _digest_context(review: dict[str, Any]) -> dict[str, Any]:
     def day(d: dt.date) -> str:
         return d.strftime("%d.%m.%Y")
 
@@ -48,11 +48,11 @@ def _digest_context(review: dict[str, Any], tz: Any) -> dict[str, Any]:
     }
 
 
-def enqueue_weekly(s: Session, review: dict[str, Any], qms: str, now: dt.datetime, tz: Any) -> int:
+def enqueue_weekly(s: Session, review: dict[str, Any], qms: str, now: dt.datetime) -> int:
     """The whole review to QMS; each department head with complaints that week gets their department's part."""
     sent = 0
     if notifications.enqueue(s, "weekly_digest", f"group:{qms}", f"weekly:{review['week']}:group:{qms}",
-                             _digest_context(review, tz), now):
+                             _digest_context(review), now):
         sent += 1
     heads = s.execute(select(Department.code).where(Department.head_user_id.is_not(None))).scalars()
     for code in heads:
@@ -63,7 +63,7 @@ def enqueue_weekly(s: Session, review: dict[str, Any], qms: str, now: dt.datetim
         own = {**review, "by_group": part,
                "totals": {f: sum(1 for r in rows if r[f]) for f in ("received", "due", "overdue", "closed")}}
         if notifications.enqueue(s, "weekly_digest", f"head:{code}", f"weekly:{review['week']}:head:{code}",
-                                 _digest_context(own, tz), now):
+                                 _digest_context(own), now):
             sent += 1
     return sent
 

@@ -39,18 +39,19 @@ def send_weekly_digest(rt: Runtime, now: dt.datetime | None = None) -> str | Non
             if run is None:
                 return None
             review = weekly.weekly_review(s, period, now)
-            run.outcome = f"{digests.enqueue_weekly(s, review, rt.settings.qms_department, now, rt.tz)} queued"
+            run.outcome = f"{digests.enqueue_weekly(s, review, rt.settings.qms_department, now)} queued"
     except ConcurrentUpdate:
         return None
     return period.key
 
 
 def send_monthly_report(rt: Runtime, recipients: list[str], now: dt.datetime | None = None) -> str | None:
-    """Last month's report with its XLSX to `recipients`, on the first working day of the month, once."""
+    """Last month's report with its XLSX to `recipients`, once: at the first run on or after the first working
+    day of the month (a run missed on that day happens at the next one)."""
     now = now or rt.clock()
     calendar = rt.calendars.current()
     today = now.astimezone(rt.tz).date()
-    if today != digests.first_working_day(calendar, today):
+    if today < digests.first_working_day(calendar, today):
         return None
     period = periods.month_of(now, rt.tz, back=1)
     try:

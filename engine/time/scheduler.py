@@ -24,7 +24,7 @@ class TimerScheduler:
         self._tick, self._pending, self._poll = tick, pending, poll_seconds
         self._periodic = periodic or {}
         # Cron jobs (crontab strings in the company's time zone) run in every scheduler process: each job
-        # claims its period in the database, so only one process does the work.
+        # claims its period in the database, so only one process does the work, once.
         self._cron = {name: (job, CronTrigger.from_crontab(spec, timezone=timezone))
                       for name, (job, spec) in (cron or {}).items()}
         self._scheduler = BackgroundScheduler(timezone=dt.UTC, job_defaults={
@@ -51,7 +51,10 @@ class TimerScheduler:
             self._scheduler.add_job(self._run, "interval", args=[job], seconds=seconds, id=name,
                                     next_run_time=dt.datetime.now(dt.UTC), replace_existing=True)
         for name, (job, trigger) in self._cron.items():
-            self._scheduler.add_job(self._run, trigger, args=[job], id=name, replace_existing=True)
+            # Once at start as well: a run missed while nothing was running happens now (each job knows
+            # whether its period is already done), then on its schedule.
+            self._scheduler.add_job(self._run, trigger, args=[job], id=name, replace_existing=True,
+                                    next_run_time=dt.datetime.now(dt.UTC))
         for due_at in self._pending():
             self.arm(due_at)
         self._scheduler.start()

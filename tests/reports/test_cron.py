@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import threading
 from typing import Any
@@ -111,3 +112,44 @@ def test_january_waits_for_the_first_working_day_after_the_holidays(engine: Proc
     holidays = dt.datetime(2027, 1, 5, 9, 0, tzinfo=october.MSK)
     assert engine.send_monthly_report(["group:ceo"], holidays) is None
     assert engine.send_monthly_report(["group:ceo"], holidays.replace(day=11)) == "2026-12"
+
+
+def test_a_report_missed_on_its_day_goes_out_at_the_next_run(engine: ProcessEngine) -> None:
+    second_working_day = dt.datetime(2026, 11, 3, 9, 0, tzinfo=october.MSK)
+    assert engine.send_monthly_report(["group:ceo"], second_working_day) == "2026-10"
+    assert engine.send_monthly_report(["group:ceo"], second_working_day + dt.timedelta(days=1)) is None
+
+
+def test_two_schedulers_started_after_a_missed_monday_send_the_digest_once(app: Flask, engine: ProcessEngine,
+                                                                          config: Any) -> None:
+    october.build()
+    db.session.commit()
+    apps = [app, create_app(config)]
+    schedulers = [build_scheduler(a) for a in apps]
+    # Both jobs of both schedulers report here, so the test ends only when all four runs are over.
+    done, results, monthly = threading.Barrier(5), [], []
+    for a in apps:
+        desk = a.extensions["complaint_engine"]
+
+        def observed(original: Any, into: list[Any], *args: Any) -> str | None:
+            into.append(original(*args))
+            done.wait(20)
+            return into[-1]
+
+        desk.send_weekly_digest = functools.partial(observed, desk.send_weekly_digest, results)
+        desk.send_monthly_report = functools.partial(observed, desk.send_monthly_report, monthly)
+    tuesday = dt.datetime(2026, 10, 27, 15, 0, tzinfo=october.MSK)  # both were down on Monday at 09:00
+    with time_machine.travel(tuesday, tick=False):
+        for scheduler in schedulers:
+            scheduler.start()
+        try:
+            done.wait(30)
+        finally:
+            for scheduler in schedulers:
+                scheduler.shutdown()
+    db.session.expire_all()
+    assert sorted(results, key=str) == ["2026-W43", None]
+    assert sorted(monthly, key=str) == ["2026-09", None]  # the September report, missed on 1 October
+    weekly = select(CronRun).where(CronRun.job == "weekly-digest")
+    assert [r.period for r in db.session.scalars(weekly)] == ["2026-W43"]
+    assert db.session.scalars(select(Outbox.recipient).where(Outbox.kind == "weekly_digest")).all() == ["group:СМК"]

@@ -63,7 +63,7 @@ def monthly() -> str:
 @bp.route("/reports/monthly/export")
 @roles_required(*REPORT_READERS)
 def monthly_export() -> Response:
-    report = _or_404(lambda: engine().monthly_report(request.args.get("month", "")))
+    report = _or_400(lambda: engine().monthly_report(request.args.get("month", "")))
     return downloads.download(sheets.monthly_tables(report), _format(), f"monthly-report-{report['month']}")
 
 
@@ -95,7 +95,7 @@ def kpi_weights() -> str | Response:
 @bp.route("/reports/kpi/export")
 @roles_required(*REPORT_READERS)
 def kpi_export() -> Response:
-    data = _or_404(lambda: engine().kpis(request.args.get("month", "")))
+    data = _or_400(lambda: engine().kpis(request.args.get("month", "")))
     return downloads.download(sheets.kpi_tables(data), _format(), f"kpi-{data['month']}")
 
 
@@ -107,7 +107,7 @@ def _readable(month: str) -> bool:
     return True
 
 
-def _or_404(build: Any) -> Any:
+def _or_400(build: Any) -> Any:
     try:
         return build()
     except InvalidInput:
