@@ -66,6 +66,7 @@ bench: setup
 	$(BIN)/python bench/lifecycle.py
 	$(BIN)/python bench/timers.py
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/reports.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -25,6 +25,7 @@ from engine.notify.notifications import Delivery
 from engine.people import use_cases as people
 from engine.people.actor import Actor
 from engine.people.directory import ResponsibleSpec
+from engine.reports import use_cases as reports
 from engine.settings import EngineSettings
 from engine.time import use_cases as time
 from engine.time.deadlines import CalendarSource
@@ -221,3 +222,23 @@ class ProcessEngine:
 
     def set_department_head(self, code: str, login: str | None, actor: Actor) -> Department:
         return people.set_department_head(self.runtime, code, login, actor)
+
+
+    # --- reports: QMS control ----------------------------------------------------------------------
+    def monthly_report(self, month: str) -> dict[str, Any]:
+        return reports.monthly_report(self.runtime, month)
+
+    def kpis(self, month: str) -> dict[str, Any]:
+        return reports.kpis(self.runtime, month)
+
+    def weekly_review(self, week: str, departments: list[str] | None = None) -> dict[str, Any]:
+        return reports.weekly_review(self.runtime, week, departments)
+
+    def set_kpi_weights(self, values: dict[str, Any], actor: Actor) -> dict[str, int]:
+        return reports.set_kpi_weights(self.runtime, values, actor)
+
+    def send_weekly_digest(self, now: dt.datetime | None = None) -> str | None:
+        return reports.send_weekly_digest(self.runtime, now)
+
+    def send_monthly_report(self, recipients: list[str], now: dt.datetime | None = None) -> str | None:
+        return reports.send_monthly_report(self.runtime, recipients, now)

@@ -20,6 +20,7 @@ from models.deadlines import AuditLog, CalendarOverride, Deadline, DepartmentCal
 from models.directory import ROLES, ApiClient, Department, Responsible, User
 from models.intake import Consent, IdempotencyRecord, IngestedMessage, NotificationTemplate, Review
 from models.process import Incident, InstanceEvent, ProcessDefinition, ProcessInstance, Task
+from models.reports import CronRun, KpiWeight
 
 __all__ = [
     "APPEAL_TYPES",
@@ -42,6 +43,7 @@ __all__ = [
     "Contact",
     "CorrectiveAction",
     "Counterparty",
+    "CronRun",
     "Deadline",
     "Department",
     "DepartmentCalendar",
@@ -49,6 +51,7 @@ __all__ = [
     "Incident",
     "IngestedMessage",
     "InstanceEvent",
+    "KpiWeight",
     "Nonconformity",
     "NotificationTemplate",
     "Outbox",

@@ -43,7 +43,7 @@ class Appeal(Base):
     __tablename__ = "appeal"
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(20), unique=True)
-    received_at: Mapped[dt.datetime]
+    received_at: Mapped[dt.datetime] = mapped_column(index=True)
     type: Mapped[str] = mapped_column(String(20))
     channel: Mapped[str] = mapped_column(String(30))
     state: Mapped[str] = mapped_column(String(20), default="unprocessed")
@@ -81,7 +81,7 @@ class Complaint(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(20), unique=True)
     appeal_id: Mapped[int] = mapped_column(ForeignKey("appeal.id"), unique=True)
-    registered_at: Mapped[dt.datetime]
+    registered_at: Mapped[dt.datetime] = mapped_column(index=True)
     counterparty_id: Mapped[int | None] = mapped_column(ForeignKey("counterparty.id"))
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
@@ -98,8 +98,9 @@ class Complaint(Base):
     compensation: Mapped[str | None] = mapped_column(String(40))
     satisfied: Mapped[bool | None]
     loyal: Mapped[bool | None]
-    stage1_closed_at: Mapped[dt.datetime | None]
-    stage2_closed_at: Mapped[dt.datetime | None]
+    # The reports select by these moments (the month received, the month closed).
+    stage1_closed_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    stage2_closed_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     appeal: Mapped[Appeal] = relationship()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
@@ -60,7 +60,7 @@ class Deadline(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     business_key: Mapped[str] = mapped_column(String(40), index=True)
     step: Mapped[str] = mapped_column(String(10))
-    due_at: Mapped[dt.datetime]
+    due_at: Mapped[dt.datetime] = mapped_column(index=True)  # the reports count a step in its deadline's month
     goal_at: Mapped[dt.datetime | None]
     started_at: Mapped[dt.datetime | None]
     warned_at: Mapped[dt.datetime | None]
@@ -92,6 +92,9 @@ class Outbox(Base):
     # Kept so that a client's reply (In-Reply-To / References) finds the complaint it answers.
     message_id: Mapped[str | None] = mapped_column(String(500), unique=True)
     thread_references: Mapped[str | None] = mapped_column(Text)
+    # A report sent as a file (the monthly XLSX); small enough to keep with the row until it is sent.
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class AuditLog(Base):

@@ -53,6 +53,11 @@ class World:
         self.engine.set_department_calendar(code, "Asia/Yekaterinburg", [], Actor.system())
         return f"/api/v1/calendar/departments/{code}"
 
+    def kpi_weights(self) -> dict[str, str]:
+        from web.ui.reports import INDICATORS
+
+        return {"month": "2026-11", **{name: "1" for name in INDICATORS}}
+
     def with_override(self, day: str) -> str:
         self.engine.set_calendar_override(dt.date.fromisoformat(day), "day_off", [], "Проверка прав", Actor.system())
         return f"/api/v1/calendar/overrides/{day}"
@@ -116,6 +121,18 @@ EXAMPLES: dict[str, Example] = {
     "PUT /api/v1/calendar/departments/<code>": lambda w: ("/api/v1/calendar/departments/ОКР", {
         "json": {"timezone": "Asia/Yekaterinburg", "holidays": []}}),
     "DELETE /api/v1/calendar/departments/<code>": lambda w: (w.with_department_calendar("ОКР"), {}),
+    "GET /review/weekly": lambda w: ("/review/weekly?week=2026-W48", {}),
+    "GET /reports/monthly": lambda w: ("/reports/monthly?month=2026-11", {}),
+    "GET /reports/monthly/export": lambda w: ("/reports/monthly/export?month=2026-11&format=csv", {}),
+    "GET /reports/kpi": lambda w: ("/reports/kpi?month=2026-11", {}),
+    "GET /reports/kpi/export": lambda w: ("/reports/kpi/export?month=2026-11&format=xlsx", {}),
+    "POST /reports/kpi/weights": lambda w: ("/reports/kpi/weights", {"data": w.kpi_weights()}),
+    "GET /complaints/export": lambda w: ("/complaints/export?format=csv", {}),
+    "GET /appeals/export": lambda w: ("/appeals/export?format=xlsx", {}),
+    "GET /api/v1/complaints": lambda w: ("/api/v1/complaints", {}),
+    "GET /api/v1/reports/monthly": lambda w: ("/api/v1/reports/monthly?month=2026-11", {}),
+    "GET /api/v1/reports/kpi": lambda w: ("/api/v1/reports/kpi?month=2026-11", {}),
+    "GET /api/v1/reports/weekly": lambda w: ("/api/v1/reports/weekly?week=2026-W48", {}),
     "GET /": lambda w: ("/", {}),
     "GET /account/password": lambda w: ("/account/password", {}),
     "POST /account/password": lambda w: ("/account/password", {"data": {"current": "x", "new": "", "repeat": ""}}),
@@ -205,7 +222,7 @@ def _sign_in(app: Flask, login: str) -> FlaskClient:
 
 def _assert_allowed(key: str, answer: Any, who: str) -> None:
     expected = DOMAIN_ANSWERS.get(key)
-    text = answer.get_data(as_text=True)
+    text = answer.get_data().decode("utf-8", "replace")  # exports are binary (XLSX)
     errors = re.findall(r'class="(?:field-error|flash error)"[^>]*>([^<]*)<', text)
     body = "; ".join(errors) or text[:300]
     if expected is not None:

@@ -62,6 +62,13 @@ class Config:
     COMMERCIAL_DIRECTOR_EMAIL = os.environ.get("COMMERCIAL_DIRECTOR_EMAIL", "commerce@localhost")
     SITE_COMPLAINT_RECIPIENTS = os.environ.get("SITE_COMPLAINT_RECIPIENTS", "group:ceo,group:СМК").split(",")
     OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS", "15"))
+    # Report cron jobs, crontab syntax in TIMEZONE; each also runs when a scheduler starts, to catch up. The
+    # monthly job runs daily and sends last month's report once, from the first working day of the month on
+    # (the production calendar decides which day that is).
+    WEEKLY_DIGEST_CRON = os.environ.get("WEEKLY_DIGEST_CRON", "0 9 * * mon")
+    MONTHLY_REPORT_CRON = os.environ.get("MONTHLY_REPORT_CRON", "0 9 * * *")
+    MONTHLY_REPORT_RECIPIENTS = [r.strip() for r in os.environ.get(
+        "MONTHLY_REPORT_RECIPIENTS", "group:ceo,group:commerce").split(",") if r.strip()]
     # Public forms.
     CONSENT_VERSION = os.environ.get("CONSENT_VERSION", "2026-11-01")
     FEEDBACK_RATE_LIMIT = int(os.environ.get("FEEDBACK_RATE_LIMIT", "5"))  # per address per 10 minutes

@@ -22,6 +22,7 @@ READERS = (OPERATOR, RESPONSIBLE, QMS, OWNER, EXECUTIVE)
 WORKERS = (RESPONSIBLE, QMS)
 REGISTRARS = (OPERATOR, RESPONSIBLE, QMS)
 PROCESS = (QMS, OWNER)
+REPORTS = (QMS, OWNER, EXECUTIVE)
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Rule:
     roles: tuple[str, ...] = ()
     scope: str | None = None
     public: bool = False
+    heads: bool = False  # department heads may too, whatever their role (the page shows them their own part)
 
 
 PUBLIC = Rule(public=True)
@@ -70,6 +72,12 @@ TABLE: dict[str, Rule] = {
     "GET /processes/<key>/diff": page(*PROCESS),
     "GET /incidents": page(*PROCESS), "POST /incidents/<int:incident_id>/retry": page(*PROCESS),
     "POST /incidents/<int:incident_id>/resolve": page(*PROCESS),
+    # QMS control: reviews, reports, KPIs and exports.
+    "GET /review/weekly": Rule(roles=REPORTS, heads=True),
+    "GET /reports/monthly": page(*REPORTS), "GET /reports/monthly/export": page(*REPORTS),
+    "GET /reports/kpi": page(*REPORTS), "GET /reports/kpi/export": page(*REPORTS),
+    "POST /reports/kpi/weights": page(QMS),
+    "GET /complaints/export": page(*READERS), "GET /appeals/export": page(*READERS),
     # Department calendars: QMS.
     "GET /calendar/departments": page(QMS), "GET /calendar/departments/<code>": page(QMS),
     "POST /calendar/departments/<code>": page(QMS),
@@ -102,6 +110,10 @@ TABLE: dict[str, Rule] = {
     "GET /api/v1/templates": api("complaints:read", QMS),
     "PUT /api/v1/templates/<kind>": api("templates:write", QMS),
     "GET /api/v1/outbox": api("complaints:read", QMS),
+    "GET /api/v1/complaints": api("complaints:read", *READERS),
+    "GET /api/v1/reports/monthly": api("reports:read", *REPORTS),
+    "GET /api/v1/reports/kpi": api("reports:read", *REPORTS),
+    "GET /api/v1/reports/weekly": api("reports:read", *REPORTS),
 }
 
 
@@ -129,9 +141,15 @@ def enforce() -> Response | None:
         from web.ui import login_manager
 
         return login_manager.unauthorized()  # type: ignore[no-any-return]
-    if not any(current_user.has_role(r) for r in rule.roles):
+    if not any(current_user.has_role(r) for r in rule.roles) and not (rule.heads and _heads_a_department()):
         abort(403)
     return None
+
+
+def _heads_a_department() -> bool:
+    from web.ui.access import headed_departments
+
+    return bool(headed_departments())
 
 
 def register(app: Flask) -> None:

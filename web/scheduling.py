@@ -26,7 +26,18 @@ def build_scheduler(app: Flask) -> TimerScheduler:
         with deliver_lock, app.app_context():
             return engine.deliver_outbox()
 
+    def weekly_digest() -> str | None:
+        with app.app_context():
+            return engine.send_weekly_digest()
+
+    def monthly_report() -> str | None:
+        with app.app_context():
+            return engine.send_monthly_report(list(app.config["MONTHLY_REPORT_RECIPIENTS"]))
+
     scheduler = TimerScheduler(tick, pending, app.config["SCHEDULER_POLL_SECONDS"],
-                               {"outbox": (deliver, app.config["OUTBOX_POLL_SECONDS"])})
+                               {"outbox": (deliver, app.config["OUTBOX_POLL_SECONDS"])},
+                               cron={"weekly-digest": (weekly_digest, app.config["WEEKLY_DIGEST_CRON"]),
+                                     "monthly-report": (monthly_report, app.config["MONTHLY_REPORT_CRON"])},
+                               timezone=app.config["TIMEZONE"])
     engine.on_timer_armed = scheduler.arm
     return scheduler

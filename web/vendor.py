@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 from web.config import ROOT
 
 bp = Blueprint("vendor", __name__)
-PACKAGES = {"swagger-ui": "swagger-ui-dist", "bpmn-js": "bpmn-js"}
+PACKAGES = {"swagger-ui": "swagger-ui-dist", "bpmn-js": "bpmn-js", "chart.js": "chart.js"}
 
 
 @bp.route("/vendor/<name>/<path:filename>")

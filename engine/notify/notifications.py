@@ -47,6 +47,20 @@ DEFAULTS: dict[str, tuple[str, str]] = {
     "calendar_provisional": ("Производственный календарь на {{ year }} год предварительный",
                              "В данных календаря нет постановления о переносе выходных на {{ year }} год. Сроки "
                              "считаются по праздникам из Трудового кодекса; проверьте их и внесите переносы."),
+    "weekly_digest": (
+        "Еженедельный обзор претензий {{ week }} ({{ first_day }} — {{ last_day }})",
+        "Поступило: {{ received }}; срок этапа коррекции на неделе: {{ due }}; просрочено: {{ overdue }}; "
+        "закрыто: {{ closed }}.\n{% for g in groups %}\n{{ g.department }} — {{ g.responsible }}: поступило "
+        "{{ g.received }}, срок {{ g.due }}, просрочено {{ g.overdue }}, закрыто {{ g.closed }}"
+        "{% if g.overdue_numbers %}\n  просрочены: {{ g.overdue_numbers }}{% endif %}{% endfor %}"),
+    "monthly_report": (
+        "Ежемесячный отчёт по претензиям за {{ month }}",
+        "Поступило претензий: {{ received }}. Закрыт этап коррекции: {{ closed_stage1 }}.\n"
+        "Лояльность: {{ loyalty_percent if loyalty_percent is not none else '—' }} %. "
+        "Удовлетворённость решением: {{ satisfaction_percent if satisfaction_percent is not none else '—' }} %.\n"
+        "Шаги в срок: {{ on_time_percent if on_time_percent is not none else '—' }} %. Закрыто за 5 рабочих дней: "
+        "{{ closed_within_goal_percent if closed_within_goal_percent is not none else '—' }} %.\n"
+        "Полный отчёт — во вложении (XLSX)."),
 }
 _JINJA = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
 MAX_ATTEMPTS = 6
@@ -77,7 +91,7 @@ def render(s: Session, kind: str, context: dict[str, Any]) -> tuple[str, str]:
 
 
 def enqueue(s: Session, kind: str, recipient: str, dedupe_key: str, context: dict[str, Any], now: dt.datetime,
-            business_key: str | None = None) -> Outbox | None:
+            business_key: str | None = None, attachment: tuple[str, bytes] | None = None) -> Outbox | None:
     """Add a notification once: a second call with the same dedupe key adds nothing."""
     if s.scalar(select(Outbox.id).where(Outbox.dedupe_key == dedupe_key)) is not None:
         return None
@@ -86,6 +100,8 @@ def enqueue(s: Session, kind: str, recipient: str, dedupe_key: str, context: dic
         subject = tagged(subject, business_key)
     row = Outbox(dedupe_key=dedupe_key, kind=kind, recipient=recipient, business_key=business_key,
                  subject=subject, body=body, created_at=now, next_attempt_at=now)
+    if attachment is not None:
+        row.attachment_name, row.attachment = attachment
     s.add(row)
     return row
 
@@ -171,7 +187,9 @@ def send(s: Session, row: Outbox, delivery: Delivery) -> None:
         raise DeliveryError(f"no {channel} transport configured", permanent=True)
     if row.message_id is None:
         row.message_id = new_message_id(delivery.message_domain)
-    transport.send(address, row.subject, row.body, row.message_id, tuple((row.thread_references or "").split()))
+    attachment = (row.attachment_name, row.attachment) if row.attachment_name and row.attachment else None
+    transport.send(address, row.subject, row.body, row.message_id, tuple((row.thread_references or "").split()),
+                   attachment)
 
 
 # Links that act for the client (the one-time survey) must not stay readable in the outbox once delivered.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import mimetypes
 import smtplib
 import urllib.error
 import urllib.request
@@ -28,13 +29,17 @@ class SmtpTransport:
     starttls: bool = False
     timeout: float = 10.0
 
-    def send(self, to: str, subject: str, body: str, message_id: str, references: tuple[str, ...] = ()) -> None:
+    def send(self, to: str, subject: str, body: str, message_id: str, references: tuple[str, ...] = (),
+             attachment: tuple[str, bytes] | None = None) -> None:
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = self.sender, to, subject
         message["Message-ID"], message["Date"] = message_id, formatdate(localtime=False)
         if references:  # threads our answer under the client's message in their mail program
             message["In-Reply-To"], message["References"] = references[-1], " ".join(references)
         message.set_content(body)
+        if attachment is not None:
+            maintype, _, subtype = (mimetypes.guess_type(attachment[0])[0] or "application/octet-stream").partition("/")
+            message.add_attachment(attachment[1], maintype=maintype, subtype=subtype, filename=attachment[0])
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.starttls:
@@ -57,7 +62,9 @@ class TelegramTransport:
     token: str
     timeout: float = 10.0
 
-    def send(self, chat_id: str, subject: str, body: str, message_id: str, references: tuple[str, ...] = ()) -> None:
+    def send(self, chat_id: str, subject: str, body: str, message_id: str, references: tuple[str, ...] = (),
+             attachment: tuple[str, bytes] | None = None) -> None:
+        """Text only: a report's file goes by e-mail; the chat gets its summary."""
         url = f"{self.base_url.rstrip('/')}/bot{self.token}/sendMessage"
         payload = json.dumps({"chat_id": chat_id, "text": f"{subject}\n\n{body}"}).encode()
         request = urllib.request.Request(url, payload, {"Content-Type": "application/json"}, method="POST")

@@ -14,7 +14,7 @@ from models import CHANNELS, ROLES, ApiClient, AuditLog, Department, Responsible
 
 SCOPES = (
     "appeals:write", "complaints:read", "tasks:read", "tasks:write", "calendar:write", "incidents:write",
-    "templates:write", "messages:write", "definitions:read", "definitions:write", "act_as",
+    "templates:write", "messages:write", "definitions:read", "definitions:write", "reports:read", "act_as",
 )
 
 

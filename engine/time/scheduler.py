@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
 
 log = logging.getLogger(__name__)
 WAKE_AFTER_DUE = dt.timedelta(milliseconds=50)
@@ -18,9 +19,14 @@ WAKE_AFTER_DUE = dt.timedelta(milliseconds=50)
 class TimerScheduler:
     def __init__(self, tick: Callable[[], object], pending: Callable[[], list[dt.datetime]],
                  poll_seconds: float = 5.0,
-                 periodic: dict[str, tuple[Callable[[], object], float]] | None = None) -> None:
+                 periodic: dict[str, tuple[Callable[[], object], float]] | None = None,
+                 cron: dict[str, tuple[Callable[[], object], str]] | None = None, timezone: str = "UTC") -> None:
         self._tick, self._pending, self._poll = tick, pending, poll_seconds
         self._periodic = periodic or {}
+        # Cron jobs (crontab strings in the company's time zone) run in every scheduler process: each job
+        # claims its period in the database, so only one process does the work, once.
+        self._cron = {name: (job, CronTrigger.from_crontab(spec, timezone=timezone))
+                      for name, (job, spec) in (cron or {}).items()}
         self._scheduler = BackgroundScheduler(timezone=dt.UTC, job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
 
@@ -44,12 +50,21 @@ class TimerScheduler:
         for name, (job, seconds) in self._periodic.items():
             self._scheduler.add_job(self._run, "interval", args=[job], seconds=seconds, id=name,
                                     next_run_time=dt.datetime.now(dt.UTC), replace_existing=True)
+        for name, (job, trigger) in self._cron.items():
+            # Once at start as well: a run missed while nothing was running happens now (each job knows
+            # whether its period is already done), then on its schedule.
+            self._scheduler.add_job(self._run, trigger, args=[job], id=name, replace_existing=True,
+                                    next_run_time=dt.datetime.now(dt.UTC))
         for due_at in self._pending():
             self.arm(due_at)
         self._scheduler.start()
 
     def shutdown(self) -> None:
         self._scheduler.shutdown(wait=False)
+
+    def next_cron_runs(self, after: dt.datetime) -> dict[str, dt.datetime]:
+        """When each cron job fires next after `after` (what the schedule says, without starting it)."""
+        return {name: trigger.get_next_fire_time(None, after) for name, (_job, trigger) in self._cron.items()}
 
     @property
     def jobs(self) -> list[str]:

@@ -22,6 +22,7 @@ def answered(wired: ProcessEngine, smtp: tuple[Inbox, int]) -> tuple[str, str]:
     wired.deliver_outbox()
     [(_to, ack)] = smtp[0].messages
     wired.ingest_mail(reply("11-subject-tag-only.eml", complaint.number), "smk")
+    wired.deliver_outbox()  # the responsible's notice of the reply (demo users have e-mail addresses)
     return complaint.number, ack["Message-ID"]
 
 

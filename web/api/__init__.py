@@ -28,13 +28,14 @@ def register(app: Flask) -> ProblemApi:
         feedback,
         incidents,
         instances,
+        reports,
         tasks,
     )
 
     api = ProblemApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"}}}})
     for module in (appeals, complaints, conversation, tasks, calendar, incidents, admin, feedback, definitions,
-                   instances):
+                   instances, reports):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
     return api
 
@@ -50,8 +51,9 @@ def blueprints() -> list[Any]:
         feedback,
         incidents,
         instances,
+        reports,
         tasks,
     )
 
     return [m.blp for m in (admin, appeals, calendar, complaints, conversation, definitions, feedback, incidents,
-                            instances, tasks)]
+                            instances, reports, tasks)]

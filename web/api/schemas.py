@@ -299,6 +299,7 @@ class OutboxOut(Schema):
     sent_at = fields.DateTime(allow_none=True)
     last_error = fields.String(allow_none=True)
     message_id = fields.String(allow_none=True, metadata={"description": "the e-mail's Message-ID, kept for threading"})
+    attachment_name = fields.String(allow_none=True)
 
 
 class FeedbackIn(Schema):

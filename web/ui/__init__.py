@@ -32,6 +32,7 @@ def register(app: Flask, api_blueprints: list[Any]) -> None:
         pages,
         processes,
         public,
+        reports,
         tasks,
     )
     from web.ui.formatting import register_filters
@@ -45,7 +46,7 @@ def register(app: Flask, api_blueprints: list[Any]) -> None:
     babel.init_app(app, locale_selector=_locale, default_timezone=app.config["TIMEZONE"],
                    default_translation_directories="translations")
     for module in (pages, intake, tasks, complaints, conversation, public, client_pages, processes, incidents,
-                   calendars):
+                   calendars, reports):
         app.register_blueprint(module.bp)
     csrf.exempt(public.bp)
     csrf.exempt(client_pages.bp)
@@ -53,7 +54,9 @@ def register(app: Flask, api_blueprints: list[Any]) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        return {"current_lang": _locale(), "request_path": request.path}
+        from web.ui.access import headed_departments
+
+        return {"current_lang": _locale(), "request_path": request.path, "headed_departments": headed_departments}
 
 
 @login_manager.unauthorized_handler

@@ -4,23 +4,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
-from sqlalchemy import Select, exists, func, or_, select
+from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from models import (
     APPEAL_TYPES,
     CHANNELS,
-    Appeal,
     Attachment,
     Complaint,
-    Counterparty,
     Deadline,
     Department,
     Responsible,
     Task,
     db,
 )
+from web import downloads, listing
 from web.queries import complaint_view, history
 from web.ui.conversation import conversation_view
 from web.ui.formatting import use_department_time
@@ -63,46 +63,17 @@ def attachment(attachment_id: int) -> Response:
                      download_name=row.filename)
 
 
-def _period(stmt: Select[Any], column: Any, args: Any) -> Select[Any]:
-    for key, op in (("from", column.__ge__), ("to", column.__lt__)):
-        if args.get(key):
-            try:
-                day = dt.date.fromisoformat(args[key]) + dt.timedelta(days=1 if key == "to" else 0)
-            except ValueError:
-                continue
-            stmt = stmt.where(op(dt.datetime.combine(day, dt.time(), dt.UTC)))
-    return stmt
-
-
 @bp.route("/complaints")
 def complaint_list() -> str:
     a = request.args
-    stmt = select(Complaint).join(Appeal, Appeal.id == Complaint.appeal_id).outerjoin(
-        Counterparty, Counterparty.id == Complaint.counterparty_id)
-    if a.get("q"):
-        q = f"%{a['q'].strip()}%"
-        stmt = stmt.where(or_(Complaint.number.ilike(q), Counterparty.name.ilike(q), Counterparty.inn.ilike(q),
-                              Appeal.text.ilike(q), Appeal.subject.ilike(q)))
-    if a.get("department"):
-        stmt = stmt.join(Department, Department.id == Complaint.department_id).where(Department.code == a["department"])
-    if a.get("responsible"):
-        stmt = stmt.where(Complaint.responsible_id == int(a["responsible"])) if a["responsible"].isdigit() else stmt
-    if a.get("channel"):
-        stmt = stmt.where(Appeal.channel == a["channel"])
-    if a.get("state") == "open":
-        stmt = stmt.where(or_(Complaint.stage2_status.is_(None), Complaint.stage2_status != "closed"))
-    elif a.get("state") == "closed":
-        stmt = stmt.where(Complaint.stage2_status == "closed")
-    if a.get("overdue"):
-        stmt = stmt.where(exists().where(Deadline.business_key == Complaint.number, Deadline.breached_at.is_not(None)))
-    stmt = _period(stmt, Complaint.registered_at, a)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    stmt = listing.complaints(a)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     page = max(int(a.get("page", "1")) if a.get("page", "1").isdigit() else 1, 1)
-    rows = db.session.scalars(stmt.order_by(Complaint.registered_at.desc(), Complaint.id.desc())
-                              .limit(PAGE).offset((page - 1) * PAGE)).all()
+    rows = db.session.scalars(stmt.limit(PAGE).offset((page - 1) * PAGE)).all()
     breached = set(db.session.scalars(select(Deadline.business_key).where(
         Deadline.business_key.in_([c.number for c in rows]), Deadline.breached_at.is_not(None))))
-    return render_template("complaints.html", rows=rows, total=total, page=page, pages=(total + PAGE - 1) // PAGE,
+    return render_template("complaints.html", rows=rows, exports=_export_links("complaints.complaint_export", a),
+                           total=total, page=page, pages=(total + PAGE - 1) // PAGE,
                            breached=breached, args=a, channels=CHANNELS,
                            departments=db.session.scalars(select(Department).order_by(Department.code)).all(),
                            responsibles=db.session.scalars(select(Responsible).order_by(Responsible.id)).all())
@@ -111,26 +82,39 @@ def complaint_list() -> str:
 @bp.route("/appeals")
 def appeal_list() -> str:
     a = request.args
-    stmt = select(Appeal).outerjoin(Counterparty, Counterparty.id == Appeal.counterparty_id)
-    if a.get("q"):
-        q = f"%{a['q'].strip()}%"
-        stmt = stmt.where(or_(Appeal.number.ilike(q), Counterparty.name.ilike(q), Counterparty.inn.ilike(q),
-                              Appeal.text.ilike(q), Appeal.subject.ilike(q)))
-    for key in ("type", "channel", "state"):
-        if a.get(key):
-            stmt = stmt.where(getattr(Appeal, key) == a[key])
-    if a.get("department"):
-        stmt = stmt.join(Department, Department.id == Appeal.department_id).where(Department.code == a["department"])
-    if a.get("responsible", "").isdigit():
-        stmt = stmt.where(Appeal.responsible_id == int(a["responsible"]))
-    stmt = _period(stmt, Appeal.received_at, a)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    stmt = listing.appeals(a)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     page = max(int(a.get("page", "1")) if a.get("page", "1").isdigit() else 1, 1)
-    rows = db.session.scalars(stmt.order_by(Appeal.received_at.desc(), Appeal.id.desc())
-                              .limit(PAGE).offset((page - 1) * PAGE)).all()
+    rows = db.session.scalars(stmt.limit(PAGE).offset((page - 1) * PAGE)).all()
     complaint_of = {c.appeal_id: c.number for c in db.session.scalars(
         select(Complaint).where(Complaint.appeal_id.in_([r.id for r in rows])))}
-    return render_template("appeals.html", rows=rows, total=total, page=page, pages=(total + PAGE - 1) // PAGE,
+    return render_template("appeals.html", rows=rows, exports=_export_links("complaints.appeal_export", a),
+                           total=total, page=page, pages=(total + PAGE - 1) // PAGE,
                            args=a, types=APPEAL_TYPES, channels=CHANNELS, complaint_of=complaint_of,
                            departments=db.session.scalars(select(Department).order_by(Department.code)).all(),
                            responsibles=db.session.scalars(select(Responsible).order_by(Responsible.id)).all())
+
+
+def _export_links(endpoint: str, args: Any) -> dict[str, str]:
+    kept = {k: v for k, v in args.items() if k in listing.FILTERS and v}
+    return {fmt: url_for(endpoint, **kept, format=fmt) for fmt in downloads.FORMATS}
+
+
+def _format() -> str:
+    fmt = request.args.get("format", "csv")
+    if fmt not in downloads.FORMATS:
+        abort(400, _("Формат выгрузки: csv или xlsx."))
+    return fmt
+
+
+@bp.route("/complaints/export")
+def complaint_export() -> Response:
+    """The list with the page's filters, every row (not one page), as CSV or XLSX."""
+    return downloads.download([downloads.complaint_table(request.args)], _format(),
+                              f"complaints-{dt.date.today():%Y-%m-%d}")
+
+
+@bp.route("/appeals/export")
+def appeal_export() -> Response:
+    return downloads.download([downloads.appeal_table(request.args)], _format(),
+                              f"appeals-{dt.date.today():%Y-%m-%d}")

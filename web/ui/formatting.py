@@ -19,7 +19,7 @@ LABELS: dict[str, Any] = {
     "internal": _l("Внутренняя"), "external": _l("Внешняя"),
     "high": _l("Высокая"), "normal": _l("Средняя"),
     "justified": _l("Обоснованная"), "unjustified": _l("Необоснованная"),
-    "partly_justified": _l("Частично обоснованная"),
+    "partly_justified": _l("Частично обоснованная"), "undetermined": _l("Не определена"),
     "open": _l("Открыт"), "closed": _l("Закрыт"), "done": _l("Выполнен"), "pending": _l("Ожидает"),
     "skipped": _l("Пропущен"), "unprocessed": _l("Не обработан"), "processed": _l("Обработан"),
     "completed": _l("Выполнена"), "cancelled": _l("Отменена"),
@@ -124,7 +124,18 @@ def local_iso(value: str | None) -> str:
         return value
 
 
+def number(value: float | None) -> str:
+    """A report figure in Russian notation (decimal comma), «—» when there is none."""
+    return "—" if value is None else f"{value:g}".replace(".", ",")
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{number(value)} %"
+
+
 def register_filters(app: Flask) -> None:
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["event_label"] = event_label
     app.jinja_env.filters["label_pair"] = lambda code: (code, label(code))

@@ -35,6 +35,8 @@ RUSSIAN: list[tuple[re.Pattern[str], str]] = [(re.compile(p), r) for p, r in [
     (r"^(.*): larger than (\d+) MB\.$", r"\1: файл больше \2 МБ."),
     (r"^No employee (.*)\.$", r"Нет сотрудника \1."),
     (r"^Rate from 1 to 5\.$", "Поставьте оценку от 1 до 5."),
+    (r"^Give a whole number from 0 to 100\.$", "Целое число от 0 до 100."),
+    (r"^At least one weight must be above zero\.$", "Хотя бы один вес должен быть больше нуля."),
     (r"^Too many submissions from this address.*$",
      "Слишком много отправок с этого адреса; попробуйте через несколько минут."),
 ]]
