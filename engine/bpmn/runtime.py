@@ -47,7 +47,7 @@ class Runtime:
         self.tz = ZoneInfo(settings.timezone)
         self.definitions = Definitions()
         self.calendars = CalendarSource(session, settings.timezone, settings.week)
-        self.script_engine = make_script_engine(deadlines.helpers(self.calendars.current))
+        self.script_engine = make_script_engine(deadlines.helpers(self.calendars.current), settings.script_limits)
         self.on_timer_armed: Callable[[dt.datetime], None] | None = None
         self._armed: list[dt.datetime] = []
 
