@@ -29,7 +29,6 @@ from engine.time import deadlines, timers
 from engine.time.deadlines import CalendarSource
 from models import Complaint, ProcessInstance, Task, User, utcnow
 
-
 T = TypeVar("T")
 # PostgreSQL's deadlock_detected and serialization_failure: the transaction can simply run again.
 RETRYABLE_SQLSTATES = ("40P01", "40001")
