@@ -239,7 +239,7 @@ def guarded_getattr(safer: Callable[..., Any]) -> Callable[..., Any]:
             return _widths(name, obj)
         if isinstance(obj, list | set | dict) and name in ("extend", "update"):
             method = safer(obj, name)
-            return lambda other=(), **kw: (_spend(_size(other) + len(kw)), method(other, **kw))[1]
+            return lambda *others, **kw: (_spend(sum(map(_size, others)) + len(kw)), method(*others, **kw))[1]
         return safer(obj, name, *default)
 
     return getattr_

@@ -96,8 +96,9 @@ def test_try_is_refused_at_deploy_so_no_script_can_swallow_its_stop(engine: Proc
 def test_the_limits_come_from_the_settings_and_ordinary_scripts_pass() -> None:
     env = make_script_engine(limits=ScriptLimits(max_steps=1000, max_items=50)).environment
     data: dict = {}
-    env.execute("total = sum([i * 2 for i in range(10)])\nlabel = f'{total:>5}' + 'a'.ljust(3)", data)
-    assert data == {"total": 90, "label": "   90a  "}
+    env.execute("total = sum([i * 2 for i in range(10)])\nlabel = f'{total:>5}' + 'a'.ljust(3)\n"
+                "seen = {'a': 1}\nseen.update({'b': 2}, c=3)", data)
+    assert data == {"total": 90, "label": "   90a  ", "seen": {"a": 1, "b": 2, "c": 3}}
     with pytest.raises(BaseException, match="more than 1000 steps"):
         env.execute("i = 0\nwhile i < 10 ** 6:\n    i = i + 1", {})
     with pytest.raises(BaseException, match="larger than 50 items"):
