@@ -62,6 +62,10 @@ class ConcurrentUpdate(Conflict):
     pass
 
 
+class Deadlock(ConcurrentUpdate):
+    """The database broke a deadlock (or a serialization conflict) by aborting this transaction."""
+
+
 class InvalidInput(EngineError):
     """Input that breaks a rule; `fields` maps a field path to its messages."""
 

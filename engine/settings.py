@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.bpmn.bounds import ScriptLimits
 from engine.intake.public import PublicRules
 from engine.time.calendar import DEFAULT_WEEK, Period
 
@@ -22,3 +23,4 @@ class EngineSettings:
     warning_fraction: float = 0.75
     attachments_dir: Path = Path("instance/attachments")
     public: PublicRules = field(default_factory=PublicRules)
+    script_limits: ScriptLimits = field(default_factory=ScriptLimits)

@@ -8,6 +8,7 @@ from flask import Flask
 from flask_migrate import Migrate
 
 from engine import EngineSettings, ProcessEngine
+from engine.bpmn.bounds import ScriptLimits
 from engine.intake.public import PublicRules
 from engine.notify.notifications import Delivery
 from engine.notify.transports import SmtpTransport, TelegramTransport
@@ -33,6 +34,10 @@ def engine_settings(app: Flask) -> EngineSettings:
             max_file_bytes=c["MAX_FILE_BYTES"], allowed_file_types=tuple(c["ALLOWED_FILE_TYPES"]),
             site_complaint_recipients=tuple(r.strip() for r in c["SITE_COMPLAINT_RECIPIENTS"] if r.strip()),
             base_url=c["PUBLIC_BASE_URL"], track_rate_limit=c["TRACK_RATE_LIMIT"]),
+        script_limits=ScriptLimits(
+            max_steps=c["SCRIPT_MAX_STEPS"], max_cpu_seconds=c["SCRIPT_MAX_CPU_SECONDS"],
+            max_wall_seconds=c["SCRIPT_MAX_WALL_SECONDS"], max_depth=c["SCRIPT_MAX_DEPTH"],
+            max_items=c["SCRIPT_MAX_ITEMS"], max_memory_bytes=c["SCRIPT_MAX_MEMORY_MB"] * 1024 * 1024),
         week={day: tuple((dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for a, b in periods)
               for day, periods in c["WORK_WEEK"].items()},
     )

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from engine import Actor
 from engine.errors import EngineError, InvalidInput
-from models import ClientMessage, User
+from models import ClientMessage, User, db
 from web.queries import engine
 
 
@@ -21,6 +21,7 @@ def _fail(err: EngineError) -> None:
 
 def register(app: Flask) -> None:
     register_timer_commands(app)
+    register_backup_commands(app)
 
     @app.cli.command("deploy-processes")
     def deploy_processes() -> None:
@@ -118,6 +119,36 @@ def register(app: Flask) -> None:
         except InvalidInput as err:
             _fail(err)
         click.echo(f"head of {department}: {login or 'none'}")
+
+
+def register_backup_commands(app: Flask) -> None:
+    from web.backup import BackupError, backup, restore
+
+    @app.cli.command("backup")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_command(file: Path) -> None:
+        """Write the whole database to FILE (SQLite: a database file; PostgreSQL: a pg_dump archive)."""
+        try:
+            backup(app.config["SQLALCHEMY_DATABASE_URI"], file)
+        except BackupError as err:
+            raise click.ClickException(str(err)) from err
+        click.echo(f"backup written to {file}")
+
+    @app.cli.command("restore")
+    @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+    @click.option("--database-url", help="Restore into this database instead of the configured one.")
+    @click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+    def restore_command(file: Path, database_url: str | None, yes: bool) -> None:
+        """Replace the whole database with the backup in FILE; stop the app and schedulers first."""
+        target = database_url or app.config["SQLALCHEMY_DATABASE_URI"]
+        if not yes:
+            click.confirm(f"Replace everything in {target.split('@')[-1]} with {file}?", abort=True)
+        db.engine.dispose()
+        try:
+            restore(target, file)
+        except BackupError as err:
+            raise click.ClickException(str(err)) from err
+        click.echo(f"restored from {file}")
 
 
 def _create_app() -> Flask:

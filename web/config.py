@@ -48,6 +48,13 @@ class Config:
     MAX_ROUNDS = 3
     WARNING_FRACTION = float(os.environ.get("WARNING_FRACTION", "0.75"))
     SCHEDULER_POLL_SECONDS = float(os.environ.get("SCHEDULER_POLL_SECONDS", "5"))
+    # Limits on one diagram script or expression; one that goes over is stopped and opens an incident.
+    SCRIPT_MAX_STEPS = int(os.environ.get("SCRIPT_MAX_STEPS", "1000000"))
+    SCRIPT_MAX_CPU_SECONDS = float(os.environ.get("SCRIPT_MAX_CPU_SECONDS", "2"))
+    SCRIPT_MAX_WALL_SECONDS = float(os.environ.get("SCRIPT_MAX_WALL_SECONDS", "5"))
+    SCRIPT_MAX_DEPTH = int(os.environ.get("SCRIPT_MAX_DEPTH", "100"))
+    SCRIPT_MAX_ITEMS = int(os.environ.get("SCRIPT_MAX_ITEMS", "1000000"))
+    SCRIPT_MAX_MEMORY_MB = int(os.environ.get("SCRIPT_MAX_MEMORY_MB", "128"))
     # Notifications: SMTP and the Telegram Bot API; group addresses that recipients like group:СМК name.
     SMTP_HOST = os.environ.get("SMTP_HOST", "")
     SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))

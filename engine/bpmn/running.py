@@ -11,6 +11,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy.orm import Session
 
+from engine.bpmn.bounds import ScriptLimitExceeded
 from engine.people.actor import Actor
 from models import Incident
 
@@ -36,6 +37,9 @@ def run_step(workflow: BpmnWorkflow, step: Callable[[], Any]) -> None:
     try:
         step()
         workflow.do_engine_steps()
+    except ScriptLimitExceeded as err:
+        # Over its limits: the stop unwinds the whole step, so nothing of it is saved.
+        raise StepError(err.message, err.element_id, "limit") from None
     except SpiffWorkflowException as err:
         raise StepError(str(err), _element_of(err), "script") from err
     except Exception as err:

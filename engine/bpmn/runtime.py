@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -20,7 +20,7 @@ from engine.bpmn.running import StepError, open_incident, run_step
 from engine.bpmn.scripting import make_script_engine
 from engine.client import survey
 from engine.client.conversation import Links
-from engine.errors import ConcurrentUpdate, StepFailed
+from engine.errors import ConcurrentUpdate, Deadlock, StepFailed
 from engine.notify.notifications import Delivery
 from engine.people import access
 from engine.people.actor import Actor
@@ -28,6 +28,10 @@ from engine.settings import EngineSettings
 from engine.time import deadlines, timers
 from engine.time.deadlines import CalendarSource
 from models import Complaint, ProcessInstance, Task, User, utcnow
+
+T = TypeVar("T")
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction can simply run again.
+RETRYABLE_SQLSTATES = ("40P01", "40001")
 
 
 def answer_date(planned: dict[str, Any]) -> str | None:
@@ -47,7 +51,7 @@ class Runtime:
         self.tz = ZoneInfo(settings.timezone)
         self.definitions = Definitions()
         self.calendars = CalendarSource(session, settings.timezone, settings.week)
-        self.script_engine = make_script_engine(deadlines.helpers(self.calendars.current))
+        self.script_engine = make_script_engine(deadlines.helpers(self.calendars.current), settings.script_limits)
         self.on_timer_armed: Callable[[dt.datetime], None] | None = None
         self._armed: list[dt.datetime] = []
 
@@ -66,6 +70,8 @@ class Runtime:
                     self.on_timer_armed(due_at)
         except (StaleDataError, OperationalError) as err:
             s.rollback()
+            if getattr(getattr(err, "orig", None), "sqlstate", None) in RETRYABLE_SQLSTATES:
+                raise Deadlock("The database aborted this change to break a deadlock.") from err
             if isinstance(err, OperationalError) and "locked" not in str(err):
                 raise
             raise ConcurrentUpdate("Someone else changed this process at the same moment; reload.") from err
@@ -74,6 +80,16 @@ class Runtime:
             raise
         finally:
             deadlines.ACTIVE_DEPARTMENT.set(None)
+
+    def retrying(self, attempt: Callable[[], T], tries: int = 3) -> T:
+        """Run a use case's transaction again when the database aborted it to break a deadlock."""
+        for remaining in range(tries - 1, -1, -1):
+            try:
+                return attempt()
+            except Deadlock:
+                if remaining == 0:
+                    raise
+        raise AssertionError("unreachable")
 
     def start_in(self, s: Session, deployed: Deployed, business_key: str, variables: dict[str, Any],
                actor: Actor, now: dt.datetime) -> ProcessInstance:

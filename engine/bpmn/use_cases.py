@@ -49,7 +49,13 @@ def start(rt: Runtime, key: str, business_key: str, variables: dict[str, Any], a
 def complete_task(rt: Runtime, task_id: str, data: dict[str, Any], actor: Actor,
                   files: dict[str, appeals.NewFile] | None = None) -> Task:
     """Complete a human task with form data; `files` (field → upload) are attached to the complaint's
-    appeal in the same transaction and referenced from the data as "attachment:ID"."""
+    appeal in the same transaction and referenced from the data as "attachment:ID". Run again when the
+    database breaks a deadlock."""
+    return rt.retrying(lambda: _complete_task(rt, task_id, data, actor, files))
+
+
+def _complete_task(rt: Runtime, task_id: str, data: dict[str, Any], actor: Actor,
+                   files: dict[str, appeals.NewFile] | None) -> Task:
     with rt.transaction() as s:
         now = rt.clock()
         row, instance = access.lock_open_task(s, task_id)

@@ -65,6 +65,8 @@ DEFAULTS: dict[str, tuple[str, str]] = {
 _JINJA = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
 MAX_ATTEMPTS = 6
 STUCK_AFTER = dt.timedelta(minutes=10)
+# How long a claimed row is left to its sender before another may take it.
+LEASE = dt.timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,9 @@ def _address(s: Session, recipient: str, delivery: Delivery) -> tuple[str, str]:
 
 
 def claim_batch(s: Session, now: dt.datetime, limit: int = 50) -> list[Outbox]:
-    """Rows due for sending, marked `sending` so no other sender takes them (SKIP LOCKED on PostgreSQL)."""
+    """Lease the rows due for sending: they stay `pending` but are not due again until the lease ends, so a
+    sender that dies before it starts a send leaves them for the next one. Each claim raises `attempts`,
+    which is the claim's token (see start_sending). SKIP LOCKED on PostgreSQL."""
     stuck_rows = select(Outbox).where(Outbox.status == "sending", Outbox.next_attempt_at < now - STUCK_AFTER)
     for stuck in s.scalars(stuck_rows):
         stuck.status = "failed"
@@ -175,8 +179,18 @@ def claim_batch(s: Session, now: dt.datetime, limit: int = 50) -> list[Outbox]:
     rows = list(s.scalars(select(Outbox).where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
                           .order_by(Outbox.id).limit(limit).with_for_update(skip_locked=True)))
     for row in rows:
-        row.status, row.attempts, row.next_attempt_at = "sending", row.attempts + 1, now
+        row.attempts, row.next_attempt_at = row.attempts + 1, now + LEASE
     return rows
+
+
+def start_sending(s: Session, row_id: int, token: int, now: dt.datetime) -> bool:
+    """Mark a leased row `sending` just before the transport is called, if the lease is still this sender's
+    (a slow sender whose lease ran out finds the row claimed again, with another token, and leaves it)."""
+    row = s.scalar(select(Outbox).where(Outbox.id == row_id).with_for_update())
+    if row is None or row.status != "pending" or row.attempts != token:
+        return False
+    row.status, row.next_attempt_at = "sending", now
+    return True
 
 
 def send(s: Session, row: Outbox, delivery: Delivery) -> None:

@@ -17,8 +17,13 @@ def deliver_outbox(rt: Runtime, now: dt.datetime | None = None) -> dict[str, int
     if rt.delivery.smtp is None and rt.delivery.telegram is None:
         return counts  # nothing to send with: rows wait in the outbox until a transport is configured
     with rt.transaction() as s:
-        batch = [row.id for row in notifications.claim_batch(s, now)]
-    for row_id in batch:
+        batch = [(row.id, row.attempts) for row in notifications.claim_batch(s, now)]
+    for row_id, token in batch:
+        # Committed before the transport is called: only a send cut off after this point is "outcome unknown".
+        with rt.transaction() as s:
+            ours = notifications.start_sending(s, row_id, token, rt.clock())
+        if not ours:
+            continue
         with rt.transaction() as s:
             row = s.get(Outbox, row_id)
             error = None

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.bpmn.bounds import ScriptLimitExceeded
 from engine.time.calendar import DayOverride, Period, WorkCalendar
 from models import CalendarOverride, Department, DepartmentCalendar
 
@@ -139,7 +140,7 @@ def what_if(deployed: Any, script_engine: Any, received_at: dt.datetime, calenda
         props = spec.extensions.get("properties", {})
         try:
             due = parse_moment(script_engine.environment.evaluate(spec.event_definition.expression, dict(context)))
-        except Exception:
+        except (Exception, ScriptLimitExceeded):
             continue
         if props.get("deadline") == "goal":
             goal = due

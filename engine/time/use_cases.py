@@ -25,19 +25,27 @@ def fire_due_timers(rt: Runtime, now: dt.datetime | None = None) -> list[str]:
     fired = []
     for instance_id in instance_ids:
         try:
-            with rt.transaction() as s:
-                if _fire_instance(rt, s, instance_id, now):
-                    fired.append(s.get(ProcessInstance, instance_id).business_key)
+            key = rt.retrying(lambda instance_id=instance_id: _fire_in_transaction(rt, instance_id, now))
+            if key is not None:
+                fired.append(key)
         except StepFailed:
             with rt.transaction() as s:
                 timers.mark_failed(s, instance_id, now)
     return fired
 
 
+def _fire_in_transaction(rt: Runtime, instance_id: int, now: dt.datetime) -> str | None:
+    with rt.transaction() as s:
+        if _fire_instance(rt, s, instance_id, now):
+            return s.get(ProcessInstance, instance_id).business_key
+    return None
+
+
 def _fire_instance(rt: Runtime, s: Session, instance_id: int, now: dt.datetime) -> bool:
+    # The instance first, then its timers: the order a completion takes them in, so the two never deadlock.
+    instance = access.lock_instance(s, instance_id)
     if not timers.claim_due(s, instance_id, now):
         return False
-    instance = access.lock_instance(s, instance_id)
     deployed = rt.definitions.get(s, instance.definition_id)
     workflow = rt.load(instance, deployed)
     actor, fired_at = Actor("scheduler"), max(rt.clock(), now)

@@ -156,18 +156,67 @@ def test_a_refused_address_fails_at_once_with_the_reason(wired: ProcessEngine, s
     assert row.status == "failed" and "refused" in row.last_error and smtp[0].messages == []
 
 
-def test_a_send_cut_off_midway_is_not_sent_again(wired: ProcessEngine) -> None:
+def _one_queued(start: dt.datetime) -> None:
+    from engine.notify import notifications
+
+    notifications.enqueue(db.session, "calendar_provisional", "group:СМК", "probe", {"year": 2030}, start)
+    db.session.commit()
+
+
+def test_a_row_claimed_by_a_sender_that_died_is_sent_once_after_the_lease(
+        wired: ProcessEngine, smtp: tuple[Inbox, int]) -> None:
     from engine.notify import notifications
 
     start = dt.datetime(2025, 11, 24, 10, 0, tzinfo=dt.UTC)
-    notifications.enqueue(db.session, "calendar_provisional", "group:СМК", "stuck", {"year": 2030}, start)
+    _one_queued(start)
+    notifications.claim_batch(db.session, start)  # the sender dies right after its claim is committed
     db.session.commit()
-    notifications.claim_batch(db.session, start)
+    with time_machine.travel(start + dt.timedelta(minutes=1), tick=False):
+        assert wired.deliver_outbox() == {"sent": 0, "retry": 0, "failed": 0}  # still its lease
+    with time_machine.travel(start + notifications.LEASE + dt.timedelta(seconds=1), tick=False):
+        assert wired.deliver_outbox()["sent"] == 1
+    with time_machine.travel(start + dt.timedelta(hours=1), tick=False):
+        assert wired.deliver_outbox() == {"sent": 0, "retry": 0, "failed": 0}
+    row = db.session.scalars(select(Outbox)).one()
+    assert (row.status, row.attempts, row.last_error) == ("sent", 2, None)
+    assert [rcpt for rcpt, _message in smtp[0].messages] == [["smk@company.example"]]
+
+
+def test_a_slow_sender_whose_lease_ran_out_leaves_the_row_to_the_new_claim(
+        wired: ProcessEngine, smtp: tuple[Inbox, int]) -> None:
+    from engine.notify import notifications
+
+    start = dt.datetime(2025, 11, 24, 10, 0, tzinfo=dt.UTC)
+    _one_queued(start)
+    [slow] = [(row.id, row.attempts) for row in notifications.claim_batch(db.session, start)]
     db.session.commit()
+    later = start + notifications.LEASE + dt.timedelta(seconds=1)
+    [fresh] = [(row.id, row.attempts) for row in notifications.claim_batch(db.session, later)]
+    db.session.commit()
+    assert notifications.start_sending(db.session, *slow, later) is False
+    assert notifications.start_sending(db.session, *fresh, later) is True
+    db.session.commit()
+    assert db.session.scalars(select(Outbox.status)).one() == "sending" and smtp[0].messages == []
+
+
+def test_only_a_send_cut_off_midway_is_left_as_outcome_unknown(wired: ProcessEngine,
+                                                               smtp: tuple[Inbox, int]) -> None:
+    from engine.notify import notifications
+
+    start = dt.datetime(2025, 11, 24, 10, 0, tzinfo=dt.UTC)
+    _one_queued(start)
+    [(row_id, token)] = [(row.id, row.attempts) for row in notifications.claim_batch(db.session, start)]
+    db.session.commit()
+    assert notifications.start_sending(db.session, row_id, token, start)  # then the sender dies mid-send
+    db.session.commit()
+    with time_machine.travel(start + dt.timedelta(minutes=9), tick=False):
+        assert wired.deliver_outbox() == {"sent": 0, "retry": 0, "failed": 0}
+    assert db.session.scalars(select(Outbox.status)).one() == "sending"
     with time_machine.travel(start + dt.timedelta(minutes=11), tick=False):
         wired.deliver_outbox()
+    db.session.expire_all()
     row = db.session.scalars(select(Outbox)).one()
-    assert row.status == "failed" and "outcome unknown" in row.last_error
+    assert row.status == "failed" and "outcome unknown" in row.last_error and smtp[0].messages == []
 
 
 def test_qms_edits_a_template_and_bad_ones_are_refused(client: Any, auth: dict[str, str], wired: ProcessEngine,
