@@ -14,6 +14,7 @@ from engine.bpmn.definitions import Bundle
 from engine.bpmn.runtime import Runtime
 from engine.errors import Conflict, IncidentNotFound, InstanceNotFound, InvalidInput, TaskAssignedToOther, TaskNotOpen
 from engine.intake import appeals
+from engine.intake.file_types import upload_problems as file_problems
 from engine.people import access
 from engine.people.actor import Actor
 from engine.time import timers
@@ -83,6 +84,11 @@ def _attach(rt: Runtime, s: Session, row: Task, files: dict[str, appeals.NewFile
             now: dt.datetime) -> dict[str, str]:
     if not files:
         return {}
+    rules = rt.settings.public
+    refused = {name: found for name, f in files.items()
+               if (found := file_problems((f,), rules.allowed_file_types, rules.max_file_bytes))}
+    if refused:
+        raise InvalidInput("Some files are refused.", refused)
     complaint = s.scalar(select(Complaint).where(Complaint.number == row.business_key))
     if complaint is None:
         raise InvalidInput("Files need a complaint.", {k: ["This process has no complaint to attach to."]

@@ -11,6 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidInput
+from engine.intake import written_files
+from engine.intake.file_types import content_type
 from engine.intake.inn import inn_problem
 from engine.people.actor import Actor
 from models import (
@@ -143,14 +145,17 @@ def number(prefix: str, received_at: dt.datetime, row_id: int, tz: ZoneInfo) -> 
 
 def store_files(session: Session, appeal_id: int, files: tuple[NewFile, ...], folder: Path, actor: Actor,
                 now: dt.datetime) -> list[Attachment]:
-    """Write the bytes under random names; the rows go into the caller's transaction."""
+    """Write the bytes under random names; the rows go into the caller's transaction, and a rollback of
+    that transaction removes the files again (see `written_files`), so no file outlives its row."""
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
     for f in files:
         stored = secrets.token_hex(16)
+        written_files.remember(session, folder / stored)
         (folder / stored).write_bytes(f.data)
+        proven = content_type(f.filename, f.data)
         row = Attachment(appeal_id=appeal_id, filename=Path(f.filename).name[:255] or "file",
-                         content_type=f.content_type[:120] or "application/octet-stream",
+                         content_type=proven or f.content_type[:120] or "application/octet-stream",
                          size=len(f.data), stored_name=stored, uploaded_by=actor.name, uploaded_at=now)
         session.add(row)
         rows.append(row)

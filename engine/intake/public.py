@@ -4,13 +4,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidInput, RateLimited
 from engine.intake.appeals import AppealInput, NewFile
+from engine.intake.file_types import upload_problems
 from engine.intake.inn import inn_problem
 from models import Consent, Review, User
 
@@ -59,15 +59,7 @@ class ReviewInput:
 
 
 def file_problems(files: tuple[NewFile, ...], rules: PublicRules) -> list[str]:
-    problems = []
-    for f in files:
-        suffix = Path(f.filename).suffix.lower()
-        if suffix not in rules.allowed_file_types:
-            problems.append(f"{f.filename}: files of type {suffix or '(none)'} are not accepted; "
-                            f"allowed: {', '.join(rules.allowed_file_types)}.")
-        if len(f.data) > rules.max_file_bytes:
-            problems.append(f"{f.filename}: larger than {rules.max_file_bytes // (1024 * 1024)} MB.")
-    return problems
+    return upload_problems(files, rules.allowed_file_types, rules.max_file_bytes)
 
 
 def check_rate(s: Session, ip: str | None, rules: PublicRules, now: dt.datetime) -> None:
