@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, DateTime, Integer, SmallInteger, String, event, inspect
+from sqlalchemy import JSON, BigInteger, Date, DateTime, Integer, SmallInteger, String, TypeDecorator, event, inspect
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidInput
@@ -22,9 +22,11 @@ INT_RANGES = {SmallInteger: 2**15, BigInteger: 2**63, Integer: 2**31}
 EARLIEST, LATEST = 1900, 2200
 
 
-def text_problem(value: str, max_length: int | None = None) -> str | None:
-    """The message for a string no column can hold, or None."""
-    if FORBIDDEN.search(value):
+def text_problem(value: str, max_length: int | None = None, typed: bool = False) -> str | None:
+    """The message for a string no column can hold, or None. `typed` is for what a person or a client sent
+    just now: there U+FFFD is what invalid UTF-8 (e.g. a lone surrogate's bytes) became while the form was
+    decoded, so it is refused too; text from mail keeps its replacement characters."""
+    if FORBIDDEN.search(value) or (typed and "\ufffd" in value):
         return "Contains control characters or invalid characters."
     if max_length is not None and len(value) > max_length:
         return f"Longer than {max_length} characters."
@@ -52,12 +54,14 @@ def _int_limit(column_type: Any) -> int | None:
     return None
 
 
-def value_problem(column_type: Any, value: Any) -> str | None:
+def value_problem(column_type: Any, value: Any, typed: bool = False) -> str | None:
     """Why this value cannot be written to a column of this type, or None."""
     if value is None:
         return None
+    if isinstance(column_type, TypeDecorator):  # e.g. the UTC-normalising DateTime of the models
+        column_type = column_type.impl_instance
     if isinstance(column_type, String) and isinstance(value, str):
-        return text_problem(value, column_type.length)
+        return text_problem(value, column_type.length, typed)
     if isinstance(column_type, JSON):
         return json_problem(value)
     if isinstance(value, int) and not isinstance(value, bool) and (limit := _int_limit(column_type)):
@@ -94,3 +98,26 @@ def install() -> None:
     """Listen on every session (idempotent)."""
     if not event.contains(Session, "before_flush", _before_flush):
         event.listen(Session, "before_flush", _before_flush)
+
+
+def input_problems(values: dict[str, tuple[Any, Any]]) -> dict[str, list[str]]:
+    """Field messages for input bound for known columns: {field: (value, Model.attribute)}.
+
+    Use cases check their input with this before they build rows, so the message names the field the
+    person filled; the flush check above stays as the net for anything a use case did not name."""
+    problems: dict[str, list[str]] = {}
+    for name, (value, attribute) in values.items():
+        if message := value_problem(attribute.property.columns[0].type, value, typed=True):
+            problems[name] = [message]
+    return problems
+
+
+def nested_problems(value: Any, path: str = "") -> dict[str, list[str]]:
+    """Field messages for strings anywhere in form data (stored as JSON), keyed by dotted path."""
+    if isinstance(value, str):
+        return {path or "_body": [m]} if (m := text_problem(value, typed=True)) else {}
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    problems: dict[str, list[str]] = {}
+    for key, item in items:
+        problems.update(nested_problems(item, f"{path}.{key}" if path else str(key)))
+    return problems

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from flask import Flask, render_template, request
 from sqlalchemy.exc import DataError
@@ -84,9 +85,30 @@ def _refuse(where: str, message: str) -> Any:
     return body, 422
 
 
+def undecodable_field(raw: bytes) -> str | None:
+    """The first field of a URL-encoded string whose bytes are not UTF-8 (Werkzeug keeps such a value as its
+    literal %-escapes, so the person would see it stored mangled): such input comes only from crafted clients."""
+    for pair in raw.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        if name == b"next":  # a redirect target: judged by the redirect rules, which send a bad one home
+            continue
+        try:
+            unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            return unquote_to_bytes(name).decode("utf-8", "replace")
+    return None
+
+
 def _check_request() -> Any:
+    if name := undecodable_field(request.query_string):
+        return _refuse(f"query.{name}", "Not valid UTF-8.")
+    if request.mimetype == "application/x-www-form-urlencoded" and (name := undecodable_field(request.get_data(
+            cache=True))):
+        return _refuse(name, "Not valid UTF-8.")
     for name, value in request.args.items(multi=True):
-        if problem := text_problem(value) or text_problem(name):
+        if name == "next":  # a redirect target: judged by the redirect rules, which send a bad one home
+            continue
+        if problem := text_problem(value, typed=True) or text_problem(name, typed=True):
             return _refuse(f"query.{name}", problem)
     if request.is_json and request.content_length != 0:
         try:

@@ -9,6 +9,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import column_checks
 from engine.bpmn import compare, definitions, diagram, forms, projection
 from engine.bpmn.definitions import Bundle
 from engine.bpmn.runtime import Runtime
@@ -61,6 +62,8 @@ def complete_task(rt: Runtime, task_id: str, data: dict[str, Any], actor: Actor,
         if spiff_task is None or spiff_task.state != TaskState.READY:
             raise TaskNotOpen(f"Task {task_id} is not ready in its process.")
         _name, schema = deployed.form_of(spiff_task.task_spec)
+        if problems := column_checks.nested_problems(data):
+            raise InvalidInput("The form has characters that cannot be stored.", problems)
         data = {**data, **_attach(rt, s, row, files or {}, actor, now)}
         forms.validate(schema or {"type": "object"}, data, lambda src, v: access.known(s, src, v))
         before = dict(spiff_task.data)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import column_checks
 from engine.errors import InvalidInput
 from engine.intake import written_files
 from engine.intake.file_types import content_type
@@ -73,6 +74,16 @@ def check(session: Session, data: AppealInput, now: dt.datetime) -> dict[str, li
     def bad(name: str, message: str) -> None:
         problems.setdefault(name, []).append(message)
 
+    problems.update(column_checks.input_problems({
+        "subject": (data.subject, Appeal.subject), "text": (data.text, Appeal.text),
+        "counterparty_name": (data.counterparty_name, Counterparty.name),
+        "contact_name": (data.contact_name, Contact.full_name), "contact_position": (data.contact_position,
+                                                                                    Contact.position),
+        "contact_phone": (data.contact_phone, Contact.phone), "contact_email": (data.contact_email, Contact.email),
+        "software": (data.software, Appeal.software), "work_done": (data.work_done, Appeal.work_done),
+        "previous_appeals_text": (data.previous_appeals_text, Appeal.previous_appeals_text),
+        "project": (data.project, Appeal.project), "situation_date": (data.situation_date, Appeal.situation_date),
+        "received_at": (data.received_at, Appeal.received_at)}))
     if data.type not in APPEAL_TYPES:
         bad("type", "Must be one of: " + ", ".join(APPEAL_TYPES) + ".")
     if data.channel not in CHANNELS:

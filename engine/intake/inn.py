@@ -12,7 +12,7 @@ def _check_digit(digits: list[int], weights: tuple[int, ...]) -> int:
 
 def inn_problem(inn: str) -> str | None:
     """None when the INN is valid, else what is wrong with it."""
-    if not inn.isdigit() or len(inn) not in (10, 12):
+    if not (inn.isascii() and inn.isdigit()) or len(inn) not in (10, 12):
         return "An INN has 10 digits (organisation) or 12 digits (individual)."
     d = [int(c) for c in inn]
     if len(inn) == 10:

@@ -23,6 +23,7 @@ from models import (
 )
 from web.queries import complaint_view, history
 from web.ui.conversation import conversation_view
+from web.ui.formatting import whole_number
 
 bp = Blueprint("complaints", __name__)
 PAGE = 50
@@ -82,7 +83,8 @@ def complaint_list() -> str:
     if a.get("department"):
         stmt = stmt.join(Department, Department.id == Complaint.department_id).where(Department.code == a["department"])
     if a.get("responsible"):
-        stmt = stmt.where(Complaint.responsible_id == int(a["responsible"])) if a["responsible"].isdigit() else stmt
+        responsible = whole_number(a["responsible"])
+        stmt = stmt.where(Complaint.responsible_id == responsible) if responsible is not None else stmt
     if a.get("channel"):
         stmt = stmt.where(Appeal.channel == a["channel"])
     if a.get("state") == "open":
@@ -93,7 +95,7 @@ def complaint_list() -> str:
         stmt = stmt.where(exists().where(Deadline.business_key == Complaint.number, Deadline.breached_at.is_not(None)))
     stmt = _period(stmt, Complaint.registered_at, a)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    page = max(int(a.get("page", "1")) if a.get("page", "1").isdigit() else 1, 1)
+    page = max(whole_number(a.get("page"), 1, 10**6) or 1, 1)
     rows = db.session.scalars(stmt.order_by(Complaint.registered_at.desc(), Complaint.id.desc())
                               .limit(PAGE).offset((page - 1) * PAGE)).all()
     breached = set(db.session.scalars(select(Deadline.business_key).where(
@@ -117,11 +119,11 @@ def appeal_list() -> str:
             stmt = stmt.where(getattr(Appeal, key) == a[key])
     if a.get("department"):
         stmt = stmt.join(Department, Department.id == Appeal.department_id).where(Department.code == a["department"])
-    if a.get("responsible", "").isdigit():
+    if whole_number(a.get("responsible")) is not None:
         stmt = stmt.where(Appeal.responsible_id == int(a["responsible"]))
     stmt = _period(stmt, Appeal.received_at, a)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    page = max(int(a.get("page", "1")) if a.get("page", "1").isdigit() else 1, 1)
+    page = max(whole_number(a.get("page"), 1, 10**6) or 1, 1)
     rows = db.session.scalars(stmt.order_by(Appeal.received_at.desc(), Appeal.id.desc())
                               .limit(PAGE).offset((page - 1) * PAGE)).all()
     complaint_of = {c.appeal_id: c.number for c in db.session.scalars(
