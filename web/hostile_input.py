@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from flask import Flask, render_template, request
+from flask_babel import gettext as _
 from sqlalchemy.exc import DataError
 from werkzeug.routing import IntegerConverter
 
@@ -80,7 +81,7 @@ def read_json(raw: bytes) -> Any:
 def _refuse(where: str, message: str) -> Any:
     if request.path.startswith("/api/"):
         return errors.problem(422, "Unprocessable Entity", "The request has errors.", errors={where: [message]})
-    body = render_template("error.html", code=422, title="Неверные данные",
+    body = render_template("error.html", code=422, title=_("Неверные данные"),
                            message=f"{where}: {message}")
     return body, 422
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,13 @@ DISGUISED = {  # name claimed → bytes that are something else
     "договор.docx": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 an old .doc",
     "заметка.txt": b"\x00\x01\x02binary\xff\xfe",
 }
+
+
+@pytest.fixture(autouse=True)
+def _own_folder(engine: ProcessEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder of this test's own: other runs on the machine write to the shared instance folder."""
+    monkeypatch.setattr(engine.runtime, "settings", replace(engine.runtime.settings,
+                                                            attachments_dir=tmp_path / "attachments"))
 
 
 def stored_files(engine: ProcessEngine) -> set[str]:
