@@ -84,6 +84,7 @@ def test_api_wrong_content_type_is_422_naming_the_body(client: FlaskClient, api:
 API_VALUES = {
     "string over the column": ({"subject": "я" * 301}, "subject"),
     "nested string over the column": ({"contact": {"phone": "1" * 61}}, "contact.phone"),
+    "INN of non-ASCII digits": ({"counterparty": {"inn": "²" * 10}}, "counterparty.inn"),
     "date year 10000": ({"situation_date": "10000-01-01"}, "situation_date"),
     "date year 0": ({"situation_date": "0000-12-31"}, "situation_date"),
     "far past date": ({"situation_date": "0001-01-01"}, "situation_date"),
