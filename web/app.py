@@ -13,7 +13,7 @@ from engine.intake.public import PublicRules
 from engine.notify.notifications import Delivery
 from engine.notify.transports import SmtpTransport, TelegramTransport
 from models import db
-from web import api, cli, errors, permissions, security, ui, vendor
+from web import api, cli, errors, hostile_input, permissions, security, ui, vendor
 from web.config import ROOT, Config
 from web.signin_limits import limiter
 
@@ -60,11 +60,13 @@ def create_app(config: type[Config] | Config = Config) -> Flask:
     app.config.from_object(config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     security.register(app)
+    hostile_input.register_converters(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     app.extensions["complaint_engine"] = ProcessEngine(db.session, engine_settings(app), delivery=delivery(app))
     permissions.register(app)
+    hostile_input.register(app)
     limiter.init_app(app)
     errors.register(app)
     api.register(app)

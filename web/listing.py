@@ -54,8 +54,8 @@ def complaints(args: Mapping[str, Any], *columns: Any) -> Select[Any]:
     where = _search(args, Complaint.number) + _period(Complaint.registered_at, args)
     if args.get("department"):
         where.append(Department.code == args["department"])
-    if str(args.get("responsible") or "").isdigit():
-        where.append(Complaint.responsible_id == int(args["responsible"]))
+    if (responsible := _row_id(args.get("responsible"))) is not None:
+        where.append(Complaint.responsible_id == responsible)
     if args.get("channel"):
         where.append(Appeal.channel == args["channel"])
     if args.get("state") == "open":
@@ -78,11 +78,17 @@ def appeals(args: Mapping[str, Any], *columns: Any) -> Select[Any]:
             where.append(getattr(Appeal, key) == args[key])
     if args.get("department"):
         where.append(Department.code == args["department"])
-    if str(args.get("responsible") or "").isdigit():
-        where.append(Appeal.responsible_id == int(args["responsible"]))
+    if (responsible := _row_id(args.get("responsible"))) is not None:
+        where.append(Appeal.responsible_id == responsible)
     return stmt.where(*where).order_by(Appeal.received_at.desc(), Appeal.id.desc())
 
 
 def stream(stmt: Select[Any]) -> Iterator[Any]:
     """Rows fetched in batches (a server-side cursor on PostgreSQL), so a large export never sits in memory."""
     yield from db.session.execute(stmt.execution_options(yield_per=500))
+
+
+def _row_id(value: Any) -> int | None:
+    """A typed row id: ASCII digits that fit the column (`"²".isdigit()` is true, `int("²")` raises)."""
+    text = str(value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None

@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from engine import column_checks
 from engine.bpmn import projection
 from engine.bpmn.definitions import Definitions, Deployed
 from engine.bpmn.persistence import dump_workflow, load_workflow
@@ -21,6 +22,7 @@ from engine.bpmn.scripting import make_script_engine
 from engine.client import survey
 from engine.client.conversation import Links
 from engine.errors import ConcurrentUpdate, Deadlock, StepFailed
+from engine.intake import written_files
 from engine.notify.notifications import Delivery
 from engine.people import access
 from engine.people.actor import Actor
@@ -44,6 +46,8 @@ class Runtime:
 
     def __init__(self, session: Session, settings: EngineSettings,
                  clock: Callable[[], dt.datetime] = utcnow, delivery: Delivery | None = None) -> None:
+        column_checks.install()
+        written_files.install()
         self.delivery = delivery or Delivery()
         self.session = session
         self.settings = settings

@@ -9,11 +9,13 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import column_checks
 from engine.bpmn import compare, definitions, diagram, forms, projection, step_rules
 from engine.bpmn.definitions import Bundle
 from engine.bpmn.runtime import Runtime
 from engine.errors import Conflict, IncidentNotFound, InstanceNotFound, InvalidInput, TaskAssignedToOther, TaskNotOpen
 from engine.intake import appeals
+from engine.intake.file_types import upload_problems as file_problems
 from engine.people import access
 from engine.people.actor import Actor
 from engine.time import deadlines, timers
@@ -66,6 +68,8 @@ def _complete_task(rt: Runtime, task_id: str, data: dict[str, Any], actor: Actor
         if spiff_task is None or spiff_task.state != TaskState.READY:
             raise TaskNotOpen(f"Task {task_id} is not ready in its process.")
         _name, schema = deployed.form_of(spiff_task.task_spec)
+        if problems := column_checks.nested_problems(data):
+            raise InvalidInput("The form has characters that cannot be stored.", problems)
         data = {**data, **_attach(rt, s, row, files or {}, actor, now)}
         before = dict(spiff_task.data)
         forms.validate(schema or {"type": "object"}, data, lambda src, v: access.known(s, src, v),
@@ -91,6 +95,11 @@ def _attach(rt: Runtime, s: Session, row: Task, files: dict[str, appeals.NewFile
             now: dt.datetime) -> dict[str, str]:
     if not files:
         return {}
+    rules = rt.settings.public
+    refused = {name: found for name, f in files.items()
+               if (found := file_problems((f,), rules.allowed_file_types, rules.max_file_bytes))}
+    if refused:
+        raise InvalidInput("Some files are refused.", refused)
     complaint = s.scalar(select(Complaint).where(Complaint.number == row.business_key))
     if complaint is None:
         raise InvalidInput("Files need a complaint.", {k: ["This process has no complaint to attach to."]

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from engine import column_checks
 from engine.bpmn.runtime import Runtime
 from engine.client import conversation, survey, tracking
 from engine.client.conversation import Links
 from engine.client.survey import Verdict
 from engine.client.tracking import ClientStatus
-from engine.errors import ComplaintNotFound
+from engine.errors import ComplaintNotFound, InvalidInput
 from engine.people.actor import Actor
 from models import ClientMessage, ClientSurvey, Complaint
 
@@ -25,6 +26,10 @@ def write_to_client(rt: Runtime, number: str, subject: str, text: str, actor: Ac
 
 def track_complaint(rt: Runtime, number: str, contact: str, ip: str | None) -> ClientStatus | None:
     """The client's view of their complaint, or None for a wrong number or contact (the same None)."""
+    problems = {name: [m] for name, value in (("number", number), ("contact", contact))
+                if (m := column_checks.text_problem(value, typed=True))}
+    if problems:  # a look-up with NUL or a lone surrogate is refused by PostgreSQL: say so instead
+        raise InvalidInput("The form has errors.", problems)
     with rt.transaction() as s:
         tracking.count_attempt(s, ip, rt.settings.public.track_rate_limit, rt.clock())
         complaint_id = tracking.look_up(s, number, contact)

@@ -10,7 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import column_checks
 from engine.errors import InvalidInput
+from engine.intake import written_files
+from engine.intake.file_types import content_type
 from engine.intake.inn import inn_problem, normalised_inn
 from engine.people.actor import Actor
 from models import (
@@ -75,6 +78,16 @@ def check(session: Session, data: AppealInput, now: dt.datetime) -> dict[str, li
     def bad(name: str, message: str) -> None:
         problems.setdefault(name, []).append(message)
 
+    problems.update(column_checks.input_problems({
+        "subject": (data.subject, Appeal.subject), "text": (data.text, Appeal.text),
+        "counterparty_name": (data.counterparty_name, Counterparty.name),
+        "contact_name": (data.contact_name, Contact.full_name), "contact_position": (data.contact_position,
+                                                                                    Contact.position),
+        "contact_phone": (data.contact_phone, Contact.phone), "contact_email": (data.contact_email, Contact.email),
+        "software": (data.software, Appeal.software), "work_done": (data.work_done, Appeal.work_done),
+        "previous_appeals_text": (data.previous_appeals_text, Appeal.previous_appeals_text),
+        "project": (data.project, Appeal.project), "situation_date": (data.situation_date, Appeal.situation_date),
+        "received_at": (data.received_at, Appeal.received_at)}))
     if data.type not in APPEAL_TYPES:
         bad("type", "Must be one of: " + ", ".join(APPEAL_TYPES) + ".")
     if data.channel not in CHANNELS:
@@ -148,14 +161,17 @@ def number(prefix: str, received_at: dt.datetime, row_id: int, tz: ZoneInfo) -> 
 
 def store_files(session: Session, appeal_id: int, files: tuple[NewFile, ...], folder: Path, actor: Actor,
                 now: dt.datetime) -> list[Attachment]:
-    """Write the bytes under random names; the rows go into the caller's transaction."""
+    """Write the bytes under random names; the rows go into the caller's transaction, and a rollback of
+    that transaction removes the files again (see `written_files`), so no file outlives its row."""
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
     for f in files:
         stored = secrets.token_hex(16)
+        written_files.remember(session, folder / stored)
         (folder / stored).write_bytes(f.data)
+        proven = content_type(f.filename, f.data)
         row = Attachment(appeal_id=appeal_id, filename=Path(f.filename).name[:255] or "file",
-                         content_type=f.content_type[:120] or "application/octet-stream",
+                         content_type=proven or f.content_type[:120] or "application/octet-stream",
                          size=len(f.data), stored_name=stored, uploaded_by=actor.name, uploaded_at=now)
         session.add(row)
         rows.append(row)

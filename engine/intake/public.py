@@ -4,15 +4,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine import column_checks
 from engine.errors import InvalidInput, RateLimited
 from engine.intake.appeals import AppealInput, NewFile
+from engine.intake.file_types import upload_problems
 from engine.intake.inn import inn_problem, normalised_inn
-from models import Consent, Review, User
+from models import Appeal, Consent, Contact, Counterparty, Review, User
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 FEEDBACK_TYPES = ("gratitude", "complaint", "suggestion")
@@ -59,15 +60,7 @@ class ReviewInput:
 
 
 def file_problems(files: tuple[NewFile, ...], rules: PublicRules) -> list[str]:
-    problems = []
-    for f in files:
-        suffix = Path(f.filename).suffix.lower()
-        if suffix not in rules.allowed_file_types:
-            problems.append(f"{f.filename}: files of type {suffix or '(none)'} are not accepted; "
-                            f"allowed: {', '.join(rules.allowed_file_types)}.")
-        if len(f.data) > rules.max_file_bytes:
-            problems.append(f"{f.filename}: larger than {rules.max_file_bytes // (1024 * 1024)} MB.")
-    return problems
+    return upload_problems(files, rules.allowed_file_types, rules.max_file_bytes)
 
 
 def check_rate(s: Session, ip: str | None, rules: PublicRules, now: dt.datetime) -> None:
@@ -80,7 +73,10 @@ def check_rate(s: Session, ip: str | None, rules: PublicRules, now: dt.datetime)
 
 
 def feedback_appeal(data: FeedbackInput, rules: PublicRules) -> AppealInput:
-    problems: dict[str, list[str]] = {}
+    problems = column_checks.input_problems({
+        "message": (data.message, Appeal.text), "full_name": (data.full_name, Contact.full_name),
+        "organisation": (data.organisation, Counterparty.name), "phone": (data.phone, Contact.phone),
+        "email": (data.email, Contact.email)})
     if data.type not in FEEDBACK_TYPES:
         problems["type"] = ["Must be one of: " + ", ".join(FEEDBACK_TYPES) + "."]
     if not data.message.strip():
@@ -91,7 +87,7 @@ def feedback_appeal(data: FeedbackInput, rules: PublicRules) -> AppealInput:
         problems["consent_agreement"] = ["Acceptance of the user agreement is required."]
     if data.inn and (problem := inn_problem(normalised_inn(data.inn))):
         problems["inn"] = [problem]
-    if data.email and not EMAIL.match(data.email):
+    if data.email and not EMAIL.match(data.email) and "email" not in problems:
         problems["email"] = ["Not a valid e-mail address."]
     if bad_files := file_problems(data.files, rules):
         problems["file"] = bad_files
@@ -105,7 +101,12 @@ def feedback_appeal(data: FeedbackInput, rules: PublicRules) -> AppealInput:
 
 
 def review_row(s: Session, data: ReviewInput) -> tuple[Review, User | None]:
-    problems: dict[str, list[str]] = {}
+    problems = column_checks.input_problems({
+        "employee": (data.employee, User.login), "comment": (data.comment, Review.comment),
+        "author_name": (data.author_name, Review.author_name),
+        "author_contact": (data.author_contact, Review.author_contact)})
+    if problems:
+        raise InvalidInput("The form has errors.", problems)
     employee = None
     if data.kind not in ("manager", "delivery"):
         problems["kind"] = ["Must be manager or delivery."]

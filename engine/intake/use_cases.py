@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn.runtime import Runtime, answer_date
 from engine.client import conversation, replies
 from engine.client.conversation import Links
-from engine.errors import ConcurrentUpdate
+from engine.errors import ConcurrentUpdate, InvalidInput
 from engine.intake import appeals, mail, public
 from engine.intake.appeals import AppealInput
 from engine.notify import notifications
@@ -43,6 +43,8 @@ def register_appeal(rt: Runtime, data: AppealInput, actor: Actor,
 
 def _register(rt: Runtime, data: AppealInput, actor: Actor,
               idempotency: tuple[int, str, str] | None) -> tuple[Appeal, Complaint | None]:
+    if bad_files := public.file_problems(data.attachments, rt.settings.public):
+        raise InvalidInput("The attachments are refused.", {"attachments": bad_files})
     with rt.transaction() as s:
         now = rt.clock()
         appeal, complaint = register_in(rt, s, data, actor, now)

@@ -11,7 +11,7 @@ from engine.errors import ComplaintNotFound
 from models import Appeal, Complaint, Counterparty, Department, Responsible, db
 from web import downloads, listing
 from web.api.report_schemas import ComplaintListOut, ComplaintListQuery
-from web.api.reports import FILE_ANSWERS
+from web.api.reports import file_answers
 from web.api.schemas import ComplaintOut, HistoryOut
 from web.queries import complaint_view, find_complaint, history
 
@@ -23,7 +23,7 @@ blp = Blueprint("api_complaints", __name__, description="Complaints (прете�
 class ComplaintList(MethodView):
     @blp.arguments(ComplaintListQuery, location="query")
     @blp.response(200, ComplaintListOut)
-    @blp.doc(responses={"200": FILE_ANSWERS})
+    @blp.doc(responses={"200": file_answers(ComplaintListOut)})
     def get(self, query: dict[str, Any]) -> Any:
         """Complaints newest first with the list page's filters; `format=csv|xlsx` exports every match."""
         filters = dict(query)

@@ -51,6 +51,7 @@ class Conversation(MethodView):
 class Track(MethodView):
     @blp.arguments(TrackIn)
     @blp.response(200, TrackOut)
+    @blp.alt_response(404, response="NOT_FOUND")
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """The client's status page as an API (no token). A wrong number and a wrong contact both give 404;
         look-ups are limited per address (429)."""

@@ -13,14 +13,16 @@ from web.queries import engine
 
 PREFIX = "/reports"
 blp = Blueprint("api_reports", __name__, description="Reports: monthly report, KPIs, weekly review")
-FILE_ANSWERS = {"content": {"text/csv": {}, downloads.XLSX_TYPE: {}}}
+def file_answers(schema: Any) -> dict[str, Any]:
+    """The 200 of an endpoint that answers JSON, or the same data as a file with `format=csv|xlsx`."""
+    return {"content": {"application/json": {"schema": schema}, "text/csv": {}, downloads.XLSX_TYPE: {}}}
 
 
 @blp.route("/monthly")
 class Monthly(MethodView):
     @blp.arguments(MonthQuery, location="query")
     @blp.response(200, MonthlyReportOut)
-    @blp.doc(responses={"200": FILE_ANSWERS})
+    @blp.doc(responses={"200": file_answers(MonthlyReportOut)})
     def get(self, query: dict[str, Any]) -> Any:
         """The month's figures; `format=csv|xlsx` answers the same report as a file."""
         report = engine().monthly_report(query["month"])
@@ -34,7 +36,7 @@ class Monthly(MethodView):
 class Kpi(MethodView):
     @blp.arguments(MonthQuery, location="query")
     @blp.response(200, KpiOut)
-    @blp.doc(responses={"200": FILE_ANSWERS})
+    @blp.doc(responses={"200": file_answers(KpiOut)})
     def get(self, query: dict[str, Any]) -> Any:
         """KPIs per responsible for the month with the weights QMS set; `format=csv|xlsx` for a file."""
         data = engine().kpis(query["month"])

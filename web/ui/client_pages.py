@@ -14,6 +14,8 @@ from flask_babel import lazy_gettext as _l
 from engine.client.survey import Verdict
 from engine.errors import InvalidInput, RateLimited, SurveyAnswered, SurveyNotFound
 from models import Complaint, db
+from web.ui.formatting import whole_number
+from web.ui.messages import localized
 
 bp = Blueprint("client_pages", __name__)
 
@@ -44,6 +46,9 @@ def track() -> tuple[str, int] | str:
         found = _engine().track_complaint(values["number"], values["contact"][:200], request.remote_addr)
     except RateLimited:
         return render_template("public/track.html", values=values, message=TOO_MANY), 429
+    except InvalidInput as err:
+        message = "; ".join(localized(m) for messages in err.fields.values() for m in messages)
+        return render_template("public/track.html", values=values, message=message), 422
     if found is None:
         return render_template("public/track.html", values=values, message=NOT_FOUND), 404
     return render_template("public/track_status.html", status=found, stage=STAGES[found.stage])
@@ -52,7 +57,7 @@ def track() -> tuple[str, int] | str:
 def _verdict(form: Any) -> Verdict:
     solved = {"yes": True, "no": False}.get(form.get("solved", ""))
     rating = form.get("satisfaction", "")
-    return Verdict(solved=solved, satisfaction=int(rating) if rating.isdigit() else None,
+    return Verdict(solved=solved, satisfaction=whole_number(rating, None, 10),
                    comment=form.get("comment", ""))
 
 

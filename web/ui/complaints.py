@@ -23,7 +23,7 @@ from models import (
 from web import downloads, listing
 from web.queries import complaint_view, history
 from web.ui.conversation import conversation_view
-from web.ui.formatting import use_department_time
+from web.ui.formatting import use_department_time, whole_number
 from web.ui.history_view import history_rows
 
 bp = Blueprint("complaints", __name__)
@@ -68,7 +68,7 @@ def complaint_list() -> str:
     a = request.args
     stmt = listing.complaints(a)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    page = max(int(a.get("page", "1")) if a.get("page", "1").isdigit() else 1, 1)
+    page = max(whole_number(a.get("page"), 1, 10**6) or 1, 1)
     rows = db.session.scalars(stmt.limit(PAGE).offset((page - 1) * PAGE)).all()
     breached = set(db.session.scalars(select(Deadline.business_key).where(
         Deadline.business_key.in_([c.number for c in rows]), Deadline.breached_at.is_not(None))))
@@ -84,7 +84,7 @@ def appeal_list() -> str:
     a = request.args
     stmt = listing.appeals(a)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    page = max(int(a.get("page", "1")) if a.get("page", "1").isdigit() else 1, 1)
+    page = max(whole_number(a.get("page"), 1, 10**6) or 1, 1)
     rows = db.session.scalars(stmt.limit(PAGE).offset((page - 1) * PAGE)).all()
     complaint_of = {c.appeal_id: c.number for c in db.session.scalars(
         select(Complaint).where(Complaint.appeal_id.in_([r.id for r in rows])))}

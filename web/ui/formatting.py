@@ -149,3 +149,11 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["date_only"] = lambda m: local_time(m, "%d.%m.%Y")
     app.jinja_env.globals["hours_left"] = hours_left
     app.jinja_env.globals["page_zone"] = page_zone
+
+
+def whole_number(text: str | None, default: int | None = None, limit: int = 10**9) -> int | None:
+    """A typed ASCII number within `limit`, else `default` (`"²".isdigit()` is true, `int("²")` raises)."""
+    text = (text or "").strip()
+    if text.isascii() and text.isdigit() and len(text) <= len(str(limit)) and int(text) <= limit:
+        return int(text)
+    return default

@@ -37,6 +37,11 @@ RUSSIAN: list[tuple[re.Pattern[str], str]] = [(re.compile(p), r) for p, r in [
     (r"^Rate from 1 to 5\.$", "Поставьте оценку от 1 до 5."),
     (r"^Give a whole number from 0 to 100\.$", "Целое число от 0 до 100."),
     (r"^At least one weight must be above zero\.$", "Хотя бы один вес должен быть больше нуля."),
+    (r"^Contains control characters or invalid characters\.$", "Содержит управляющие или недопустимые символы."),
+    (r"^Longer than (\d+) characters\.$", r"Не длиннее \1 знаков."),
+    (r"^The number is out of range\.$", "Число вне допустимого диапазона."),
+    (r"^Give a date between (\d+) and (\d+)\.$", r"Укажите дату между \1 и \2 годом."),
+    (r"^(.*): the content is not a (\S+) file\.$", r"\1: содержимое файла не соответствует типу \2."),
     (r"^Too many submissions from this address.*$",
      "Слишком много отправок с этого адреса; попробуйте через несколько минут."),
 ]]

@@ -15,6 +15,7 @@ from engine import NewFile
 from engine.errors import InvalidInput, RateLimited
 from engine.intake.public import FeedbackInput, ReviewInput
 from models import Review, User, db
+from web.ui.formatting import whole_number
 from web.ui.messages import localized, localized_fields
 
 bp = Blueprint("public", __name__)
@@ -71,7 +72,7 @@ def rate() -> tuple[str, int] | str:
         rating = request.form.get("rating", "")
         try:
             _engine().submit_review(ReviewInput(
-                kind=kind, rating=int(rating) if rating.isdigit() else 0, comment=request.form.get("comment", ""),
+                kind=kind, rating=whole_number(rating, 0, 10) or 0, comment=request.form.get("comment", ""),
                 employee=login, author_name=request.form.get("author_name", "").strip(),
                 author_contact=request.form.get("author_contact", "").strip(),
                 publish=request.form.get("publish") == "on",
