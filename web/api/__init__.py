@@ -35,7 +35,8 @@ class ProblemApi(Api):
         return errors.page_error(error)
 
 
-def register(app: Flask) -> ProblemApi:
+def _modules() -> tuple[Any, ...]:
+    """The API's modules, each with its blueprint `blp` and URL `PREFIX`, in the order the docs list them."""
     from web.api import (
         admin,
         appeals,
@@ -50,28 +51,17 @@ def register(app: Flask) -> ProblemApi:
         tasks,
     )
 
+    return (appeals, complaints, conversation, tasks, calendar, incidents, admin, feedback, definitions, instances,
+            reports)
+
+
+def register(app: Flask) -> ProblemApi:
     api = ProblemApi(app, spec_kwargs={"extra_plugins": [problems.DeclaredErrors()], "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}})
-    for module in (appeals, complaints, conversation, tasks, calendar, incidents, admin, feedback, definitions,
-                   instances, reports):
+    for module in _modules():
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
     return api
 
 
 def blueprints() -> list[Any]:
-    from web.api import (
-        admin,
-        appeals,
-        calendar,
-        complaints,
-        conversation,
-        definitions,
-        feedback,
-        incidents,
-        instances,
-        reports,
-        tasks,
-    )
-
-    return [m.blp for m in (admin, appeals, calendar, complaints, conversation, definitions, feedback, incidents,
-                            instances, reports, tasks)]
+    return [m.blp for m in _modules()]
