@@ -20,12 +20,17 @@ MO := web/translations/en/LC_MESSAGES/messages.mo
 $(MO): web/translations/en/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel compile -d web/translations
 
+# The engine's messages (English ids, as the API gives them) in Russian for the pages.
+ENGINE_MO := web/translations/ru/LC_MESSAGES/engine.mo
+$(ENGINE_MO): web/translations/ru/LC_MESSAGES/engine.po $(STAMP)
+	$(BIN)/pybabel compile -d web/translations -D engine
+
 NODE_STAMP := node_modules/.installed
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-setup: $(STAMP) $(MO) $(NODE_STAMP)
+setup: $(STAMP) $(MO) $(ENGINE_MO) $(NODE_STAMP)
 
 # Browser tests drive Debian's Chromium; install it when missing and we may (root on Debian).
 browser:

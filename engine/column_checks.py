@@ -15,6 +15,7 @@ from sqlalchemy import JSON, BigInteger, Date, DateTime, Integer, SmallInteger, 
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidInput
+from engine.messages import Message
 
 # C0 controls other than tab, line feed and carriage return, DEL, and UTF-16 halves that stand alone.
 FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -27,9 +28,9 @@ def text_problem(value: str, max_length: int | None = None, typed: bool = False)
     just now: there U+FFFD is what invalid UTF-8 (e.g. a lone surrogate's bytes) became while the form was
     decoded, so it is refused too; text from mail keeps its replacement characters."""
     if FORBIDDEN.search(value) or (typed and "\ufffd" in value):
-        return "Contains control characters or invalid characters."
+        return Message("Contains control characters or invalid characters.")
     if max_length is not None and len(value) > max_length:
-        return f"Longer than {max_length} characters."
+        return Message("Longer than {limit} characters.", limit=max_length)
     return None
 
 
@@ -65,9 +66,10 @@ def value_problem(column_type: Any, value: Any, typed: bool = False) -> str | No
     if isinstance(column_type, JSON):
         return json_problem(value)
     if isinstance(value, int) and not isinstance(value, bool) and (limit := _int_limit(column_type)):
-        return None if -limit <= value < limit else "The number is out of range."
+        return None if -limit <= value < limit else Message("The number is out of range.")
     if isinstance(column_type, (Date, DateTime)) and isinstance(value, dt.date):
-        return None if EARLIEST <= value.year <= LATEST else f"Give a date between {EARLIEST} and {LATEST}."
+        return None if EARLIEST <= value.year <= LATEST else \
+            Message("Give a date between {first} and {last}.", first=EARLIEST, last=LATEST)
     return None
 
 

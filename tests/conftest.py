@@ -27,6 +27,9 @@ def compile_catalogs(directory: Path) -> None:
     """Compile the catalogues with `pybabel compile`, exactly as `make setup`/`make run` do."""
     pybabel = Path(sys.executable).with_name("pybabel")
     subprocess.run([str(pybabel), "compile", "-d", str(directory)], check=True, capture_output=True)
+    if (directory / "ru/LC_MESSAGES/engine.po").exists():
+        subprocess.run([str(pybabel), "compile", "-d", str(directory), "-D", "engine"], check=True,
+                       capture_output=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -124,3 +124,16 @@ def test_form_errors_speak_the_language_of_the_page(app: Flask, engine: ProcessE
     api = app.test_client().post(f"/api/v1/tasks/{task.id}/complete", json={"data": {}},
                                  headers={"Authorization": f"Bearer {engine.create_api_client('x', [], None)[1]}"})
     assert api.get_json()["errors"] == {"belongs_to_department": ["This field is required."]}
+
+
+def test_error_pages_and_engine_refusals_speak_the_language_of_the_page(app: Flask, engine: ProcessEngine) -> None:
+    client = signed_in(app, "responsible")
+    page = client.get("/", follow_redirects=True).get_data(as_text=True)
+    assert "404 · Не найдено" in client.get("/tasks/987654").get_data(as_text=True)
+    refused = client.post("/tasks/987654/claim", data={"csrf_token": token(page), "next": "/"}, follow_redirects=True)
+    assert "Нет задачи 987654." in refused.get_data(as_text=True)
+    client.post("/lang/en", data={"csrf_token": token(page), "next": "/"})
+    g.pop("_flask_babel", None)  # Flask-Babel caches the locale per app context, which this test keeps open
+    assert "404 · Not found" in client.get("/tasks/987654").get_data(as_text=True)
+    refused = client.post("/tasks/987654/claim", data={"csrf_token": token(page), "next": "/"}, follow_redirects=True)
+    assert "No task 987654." in refused.get_data(as_text=True)

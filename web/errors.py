@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, json, render_template, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from engine import errors as e
@@ -88,27 +89,39 @@ def http_error(err: HTTPException) -> Response:
     return problem(code, err.name, detail, **extra)
 
 
-TITLES = {403: "Доступ запрещён", 404: "Не найдено", 413: "Слишком большой запрос", 400: "Неверный запрос"}
-MESSAGES = {403: "У вашей роли нет доступа к этой странице.", 404: "Такой страницы нет.",
-            413: "Файлы слишком большие.", 400: "Запрос не удалось разобрать; обновите страницу и повторите."}
+def _page_title(code: int) -> str:
+    """A page's heading for an HTTP status, in the page's language."""
+    titles = {400: _("Неверный запрос"), 403: _("Доступ запрещён"), 404: _("Не найдено"), 409: _("Конфликт"),
+              413: _("Слишком большой запрос"), 422: _("Неверные данные"), 429: _("Слишком много запросов"),
+              503: _("Процесс не развёрнут")}
+    return titles.get(code, _("Ошибка"))
+
+
+def _page_message(code: int) -> str | None:
+    messages = {403: _("У вашей роли нет доступа к этой странице."), 404: _("Такой страницы нет."),
+                413: _("Файлы слишком большие."), 400: _("Запрос не удалось разобрать; обновите страницу и повторите.")}
+    return messages.get(code)
 
 
 def page_error(err: HTTPException) -> Any:
     if err.response is not None:  # a page built for this error already (e.g. the sign-in limit)
         return err.response
     code = err.code or 500
-    message = MESSAGES.get(code, err.description)
+    message = _page_message(code) or err.description
     if code == 400 and "CSRF" in (err.description or ""):
-        message = "Страница устарела или открыта в другом окне: обновите её и отправьте форму ещё раз."
-    body = render_template("error.html", code=code, title=TITLES.get(code, err.name), message=message)
+        message = _("Страница устарела или открыта в другом окне: обновите её и отправьте форму ещё раз.")
+    body = render_template("error.html", code=code, title=_page_title(code), message=message)
     return body, code
 
 
 def _engine_error_anywhere(err: e.EngineError) -> Any:
     if request.path.startswith("/api/"):
         return engine_error(err)
-    status, title = _status_of(err)
-    return render_template("error.html", code=status, title=title, message=err.message), status
+    from web.ui.messages import localized
+
+    status, _title = _status_of(err)
+    return render_template("error.html", code=status, title=_page_title(status),
+                           message=localized(err.message)), status
 
 
 def register(app: Flask) -> None:

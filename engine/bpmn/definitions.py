@@ -20,6 +20,7 @@ from engine.bpmn import forms as form_rules
 from engine.bpmn.persistence import spec_from_json, spec_to_json
 from engine.bpmn.scripting import compile_expression, compile_script
 from engine.errors import DefinitionNotFound, InvalidDefinition
+from engine.messages import Message
 from models import ProcessDefinition
 
 SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
@@ -157,7 +158,7 @@ class Definitions:
         row_id = session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.key == key)
                                 .order_by(ProcessDefinition.version.desc()).limit(1))
         if row_id is None:
-            raise DefinitionNotFound(f"No process definition {key} is deployed.")
+            raise DefinitionNotFound(Message("No process definition {key} is deployed.", key=key))
         return self.get(session, row_id)
 
     def get(self, session: Session, definition_id: int) -> Deployed:

@@ -9,6 +9,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from engine.errors import InvalidInput
+from engine.messages import Message
 
 _FORMATS = FormatChecker(formats=())
 
@@ -49,18 +50,22 @@ def _field_path(error: ValidationError) -> str:
 def _message(error: ValidationError) -> str:
     match error.validator:
         case "required":
-            return "This field is required."
+            return Message("This field is required.")
         case "additionalProperties":
-            return "This field is not part of the form."
+            return Message("This field is not part of the form.")
         case "type":
-            return f"Must be of type {error.validator_value}."
+            return Message("Must be of type {kind}.", kind=error.validator_value)
         case "enum":
-            return "Must be one of: " + ", ".join(map(str, error.validator_value)) + "."
+            return Message("Must be one of: {choices}.", choices=", ".join(map(str, error.validator_value)))
         case "minLength":
-            return "Must not be empty." if error.validator_value == 1 else error.message
+            return Message("Must not be empty.") if error.validator_value == 1 else error.message
         case "format":
-            return f"Not a valid {error.validator_value}: {error.message}" if "offset" in error.message \
-                else f"Not a valid {error.validator_value}."
+            if error.validator_value == "date":
+                return Message("Not a valid date.")
+            if error.validator_value == "date-time":
+                return Message("Not a valid date-time: {detail}", detail=error.message) \
+                    if "offset" in error.message else Message("Not a valid date-time.")
+            return Message("Not a valid {kind}.", kind=error.validator_value)
         case _:
             return error.message
 
@@ -117,15 +122,16 @@ def validate(schema: dict[str, Any], data: Any, known: Callable[[str, str], bool
     """Raise InvalidInput with per-field messages; `known(source, value)` checks references; `today`
     (the company's date) bounds the dates that must not be in the past, `before` is the task's data."""
     if not isinstance(data, dict):
-        raise InvalidInput("Form data must be an object.", {"data": ["Must be an object."]})
+        raise InvalidInput("Form data must be an object.", {"data": [Message("Must be an object.")]})
     fields: dict[str, list[str]] = {}
     for error in Draft202012Validator(schema, format_checker=_FORMATS).iter_errors(data):
         fields.setdefault(_field_path(error), []).append(_message(error))
     for path, source in _source_fields(schema):
         for where, value in _values_at(data, path.split(".")):
             if isinstance(value, str) and value and not known(source, value):
-                fields.setdefault(where, []).append(f"Unknown value in {source}: {value}.")
+                fields.setdefault(where, []).append(
+                    Message("Unknown value in {source}: {value}.", source=source, value=value))
     for where in _past_dates(schema, data, today, before or {}) if today else ():
-        fields.setdefault(where, []).append("The date cannot be in the past.")
+        fields.setdefault(where, []).append(Message("The date cannot be in the past."))
     if fields:
         raise InvalidInput("The form has errors.", fields)

@@ -23,6 +23,7 @@ from engine.client import survey
 from engine.client.conversation import Links
 from engine.errors import ConcurrentUpdate, Deadlock, StepFailed
 from engine.intake import written_files
+from engine.messages import Message
 from engine.notify.notifications import Delivery
 from engine.people import access
 from engine.people.actor import Actor
@@ -75,10 +76,10 @@ class Runtime:
         except (StaleDataError, OperationalError) as err:
             s.rollback()
             if getattr(getattr(err, "orig", None), "sqlstate", None) in RETRYABLE_SQLSTATES:
-                raise Deadlock("The database aborted this change to break a deadlock.") from err
+                raise Deadlock(Message("The database aborted this change to break a deadlock.")) from err
             if isinstance(err, OperationalError) and "locked" not in str(err):
                 raise
-            raise ConcurrentUpdate("Someone else changed this process at the same moment; reload.") from err
+            raise ConcurrentUpdate(Message("Someone else changed this process at the same moment; reload.")) from err
         except BaseException:
             s.rollback()
             raise

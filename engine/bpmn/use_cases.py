@@ -16,6 +16,7 @@ from engine.bpmn.runtime import Runtime
 from engine.errors import Conflict, IncidentNotFound, InstanceNotFound, InvalidInput, TaskAssignedToOther, TaskNotOpen
 from engine.intake import appeals
 from engine.intake.file_types import upload_problems as file_problems
+from engine.messages import Message
 from engine.people import access
 from engine.people.actor import Actor
 from engine.time import deadlines, timers
@@ -66,7 +67,7 @@ def _complete_task(rt: Runtime, task_id: str, data: dict[str, Any], actor: Actor
         workflow = rt.load(instance, deployed)
         spiff_task = workflow.get_task_from_id(UUID(task_id))
         if spiff_task is None or spiff_task.state != TaskState.READY:
-            raise TaskNotOpen(f"Task {task_id} is not ready in its process.")
+            raise TaskNotOpen(Message("Task {task} is not ready in its process.", task=task_id))
         _name, schema = deployed.form_of(spiff_task.task_spec)
         if problems := column_checks.nested_problems(data):
             raise InvalidInput("The form has characters that cannot be stored.", problems)
@@ -102,7 +103,7 @@ def _attach(rt: Runtime, s: Session, row: Task, files: dict[str, appeals.NewFile
         raise InvalidInput("Some files are refused.", refused)
     complaint = s.scalar(select(Complaint).where(Complaint.number == row.business_key))
     if complaint is None:
-        raise InvalidInput("Files need a complaint.", {k: ["This process has no complaint to attach to."]
+        raise InvalidInput("Files need a complaint.", {k: [Message("This process has no complaint to attach to.")]
                                                       for k in files})
     stored = appeals.store_files(s, complaint.appeal_id, tuple(files.values()), rt.settings.attachments_dir,
                                  actor, now)
@@ -112,10 +113,11 @@ def _attach(rt: Runtime, s: Session, row: Task, files: dict[str, appeals.NewFile
 def claim(rt: Runtime, task_id: str, actor: Actor) -> Task:
     with rt.transaction() as s:
         if actor.user_id is None:
-            raise InvalidInput("Claiming needs a user.", {"user": ["Name the user who claims the task."]})
+            raise InvalidInput("Claiming needs a user.", {"user": [Message("Name the user who claims the task.")]})
         row, _instance = access.lock_open_task(s, task_id)
         if row.assignee_id not in (None, actor.user_id):
-            raise TaskAssignedToOther(f"Task {task_id} is assigned to {row.assignee.full_name}.")
+            raise TaskAssignedToOther(Message("Task {task} is assigned to {name}.", task=task_id,
+                                              name=row.assignee.full_name))
         access.check_may_work(s, row, actor)
         return rt.set_assignee(s, row, s.get(User, actor.user_id), actor, "task_claimed", None)
 
@@ -125,7 +127,7 @@ def assign(rt: Runtime, task_id: str, login: str, actor: Actor, reason: str | No
         row, _instance = access.lock_open_task(s, task_id)
         user = s.scalar(select(User).where(User.login == login, User.active.is_(True)))
         if user is None:
-            raise InvalidInput("Unknown user.", {"user": [f"No active user {login}."]})
+            raise InvalidInput("Unknown user.", {"user": [Message("No active user {login}.", login=login)]})
         access.check_may_assign(s, row, actor, user)
         return rt.set_assignee(s, row, user, actor, "task_assigned", reason)
 
@@ -136,9 +138,9 @@ def retry_incident(rt: Runtime, incident_id: int, actor: Actor) -> Incident:
     with rt.transaction() as s:
         incident = s.get(Incident, incident_id)
         if incident is None or incident.instance_id is None:
-            raise IncidentNotFound(f"No incident {incident_id} with an instance.")
+            raise IncidentNotFound(Message("No incident {incident} with an instance.", incident=incident_id))
         if incident.resolved_at is not None:
-            raise Conflict(f"Incident {incident_id} is already resolved.")
+            raise Conflict(Message("Incident {incident} is already resolved.", incident=incident_id))
         now = rt.clock()
         instance = access.lock_instance(s, incident.instance_id)
         deployed = rt.definitions.get(s, instance.definition_id)
@@ -159,11 +161,11 @@ def resolve_incident(rt: Runtime, incident_id: int, comment: str, actor: Actor) 
     with rt.transaction() as s:
         incident = s.get(Incident, incident_id)
         if incident is None:
-            raise IncidentNotFound(f"No incident {incident_id}.")
+            raise IncidentNotFound(Message("No incident {incident}.", incident=incident_id))
         if not comment.strip():
-            raise InvalidInput("Say how the incident was resolved.", {"comment": ["Write a comment."]})
+            raise InvalidInput("Say how the incident was resolved.", {"comment": [Message("Write a comment.")]})
         if incident.resolved_at is not None:
-            raise Conflict(f"Incident {incident_id} is already resolved.")
+            raise Conflict(Message("Incident {incident} is already resolved.", incident=incident_id))
         now = rt.clock()
         incident.resolved_at, incident.resolved_by, incident.resolution = now, actor.name, comment.strip()
         if incident.instance_id is not None:
@@ -179,7 +181,7 @@ def instance_on_diagram(rt: Runtime, business_key: str) -> dict[str, Any]:
     instance = s.scalar(select(ProcessInstance).where(ProcessInstance.business_key == business_key)
                         .order_by(ProcessInstance.id.desc()).limit(1))
     if instance is None:
-        raise InstanceNotFound(f"No process instance for {business_key}.")
+        raise InstanceNotFound(Message("No process instance for {key}.", key=business_key))
     deployed = rt.definitions.get(s, instance.definition_id)
     workflow = rt.load(instance, deployed)
     return {"business_key": business_key, "status": instance.status,

@@ -13,6 +13,7 @@ from engine.bpmn import projection
 from engine.errors import InvalidInput, NotAllowed
 from engine.intake.appeals import store_files
 from engine.intake.mail import Mail
+from engine.messages import Message
 from engine.notify import notifications
 from engine.people.actor import Actor
 from engine.settings import EngineSettings
@@ -90,11 +91,11 @@ def check_may_write(s: Session, complaint: Complaint, actor: Actor) -> None:
         return
     user = s.get(User, actor.user_id)
     if user is None or not user.active:
-        raise NotAllowed("Unknown or inactive user.")
+        raise NotAllowed(Message("Unknown or inactive user."))
     if user.has_role("qms") or complaint.responsible_user_id == user.id:
         return
     if complaint.department is None or complaint.department.code not in {d.code for d in user.departments}:
-        raise NotAllowed(f"Complaint {complaint.number} belongs to another department.")
+        raise NotAllowed(Message("Complaint {number} belongs to another department.", number=complaint.number))
 
 
 def _thread(s: Session, complaint: Complaint) -> list[str]:
@@ -124,13 +125,13 @@ def write(s: Session, complaint: Complaint, subject: str, text: str, actor: Acto
     problems: dict[str, list[str]] = {}
     address = contact_email(complaint)
     if address is None:
-        problems["contact"] = ["The complaint has no client e-mail to write to."]
+        problems["contact"] = [Message("The complaint has no client e-mail to write to.")]
     if not text.strip():
-        problems["text"] = ["Write the message."]
+        problems["text"] = [Message("Write the message.")]
     elif len(text) > MAX_TEXT:
-        problems["text"] = [f"At most {MAX_TEXT} characters."]
+        problems["text"] = [Message("At most {limit} characters.", limit=MAX_TEXT)]
     if len(subject) > 250:
-        problems["subject"] = ["At most 250 characters."]
+        problems["subject"] = [Message("At most {limit} characters.", limit=250)]
     if problems:
         raise InvalidInput("The message has errors.", problems)
     check_may_write(s, complaint, actor)

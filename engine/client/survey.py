@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn import projection
 from engine.client.conversation import Links, contact_email
 from engine.errors import InvalidInput, SurveyAnswered, SurveyNotFound
+from engine.messages import Message
 from engine.notify import notifications
 from engine.people.actor import Actor
 from models import ClientSurvey, Complaint, ProcessInstance
@@ -46,18 +47,18 @@ def send(s: Session, complaint: Complaint, instance: ProcessInstance, now: dt.da
 def find(s: Session, token: str) -> ClientSurvey:
     survey = s.scalar(select(ClientSurvey).where(ClientSurvey.token_hash == token_hash(token)))
     if survey is None:
-        raise SurveyNotFound("No such survey link.")
+        raise SurveyNotFound(Message("No such survey link."))
     return survey
 
 
 def check(verdict: Verdict) -> None:
     problems: dict[str, list[str]] = {}
     if verdict.solved is None:
-        problems["solved"] = ["Say whether the solution worked."]
+        problems["solved"] = [Message("Say whether the solution worked.")]
     if verdict.satisfaction is None or not 1 <= verdict.satisfaction <= 5:
-        problems["satisfaction"] = ["Rate from 1 to 5."]
+        problems["satisfaction"] = [Message("Rate from 1 to 5.")]
     if len(verdict.comment) > 5000:
-        problems["comment"] = ["At most 5000 characters."]
+        problems["comment"] = [Message("At most {limit} characters.", limit=5000)]
     if problems:
         raise InvalidInput("The survey has errors.", problems)
 
@@ -66,14 +67,14 @@ def answer(s: Session, token: str, verdict: Verdict, ip: str | None, now: dt.dat
     """Store the answer; a link already used is refused, even when two answers race."""
     survey = find(s, token)
     if survey.answered_at is not None:
-        raise SurveyAnswered("This survey has already been answered.")
+        raise SurveyAnswered(Message("This survey has already been answered."))
     check(verdict)
     # The conditional update is what makes the link single-use under concurrency, not the read above.
     done = s.execute(update(ClientSurvey).where(ClientSurvey.id == survey.id, ClientSurvey.answered_at.is_(None))
                      .values(answered_at=now, solved=verdict.solved, satisfaction=verdict.satisfaction,
                              comment=verdict.comment.strip() or None, ip=ip))
     if done.rowcount != 1:  # type: ignore[attr-defined]
-        raise SurveyAnswered("This survey has already been answered.")
+        raise SurveyAnswered(Message("This survey has already been answered."))
     complaint = s.get(Complaint, survey.complaint_id)
     instance = s.scalar(select(ProcessInstance).where(ProcessInstance.business_key == complaint.number)
                         .order_by(ProcessInstance.id.desc()).limit(1)) if complaint else None

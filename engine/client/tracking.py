@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn.steps import STEPS
 from engine.errors import RateLimited
+from engine.messages import Message
 from models import Complaint, Contact, Deadline, Task, TrackAttempt
 
 WINDOW = dt.timedelta(minutes=10)
@@ -55,7 +56,7 @@ def count_attempt(s: Session, ip: str | None, limit: int, now: dt.datetime) -> N
     recent = s.scalar(select(func.count(TrackAttempt.id)).where(TrackAttempt.ip == address,
                                                                 TrackAttempt.at > now - WINDOW))
     if recent >= limit:
-        raise RateLimited("Too many look-ups from this address; try again in a few minutes.")
+        raise RateLimited(Message("Too many look-ups from this address; try again in a few minutes."))
     s.add(TrackAttempt(ip=address, at=now))
 
 

@@ -10,6 +10,7 @@ from engine.client.conversation import Links
 from engine.client.survey import Verdict
 from engine.client.tracking import ClientStatus
 from engine.errors import ComplaintNotFound, InvalidInput
+from engine.messages import Message
 from engine.people.actor import Actor
 from models import ClientMessage, ClientSurvey, Complaint
 
@@ -19,7 +20,7 @@ def write_to_client(rt: Runtime, number: str, subject: str, text: str, actor: Ac
     with rt.transaction() as s:
         complaint = s.scalar(select(Complaint).where(Complaint.number == number))
         if complaint is None:
-            raise ComplaintNotFound(f"No complaint {number}.")
+            raise ComplaintNotFound(Message("No complaint {number}.", number=number))
         return conversation.write(s, complaint, subject, text, actor, rt.clock(), Links.of(rt.settings),
                                   rt.delivery.message_domain)
 

@@ -15,6 +15,7 @@ from engine.errors import InvalidInput
 from engine.intake import written_files
 from engine.intake.file_types import content_type
 from engine.intake.inn import inn_problem, normalised_inn
+from engine.messages import Message
 from engine.people.actor import Actor
 from models import (
     APPEAL_TYPES,
@@ -89,26 +90,26 @@ def check(session: Session, data: AppealInput, now: dt.datetime) -> dict[str, li
         "project": (data.project, Appeal.project), "situation_date": (data.situation_date, Appeal.situation_date),
         "received_at": (data.received_at, Appeal.received_at)}))
     if data.type not in APPEAL_TYPES:
-        bad("type", "Must be one of: " + ", ".join(APPEAL_TYPES) + ".")
+        bad("type", Message("Must be one of: {choices}.", choices=", ".join(APPEAL_TYPES)))
     if data.channel not in CHANNELS:
-        bad("channel", "Must be one of: " + ", ".join(CHANNELS) + ".")
+        bad("channel", Message("Must be one of: {choices}.", choices=", ".join(CHANNELS)))
     if data.importance not in IMPORTANCE:
-        bad("importance", "Must be one of: " + ", ".join(IMPORTANCE) + ".")
+        bad("importance", Message("Must be one of: {choices}.", choices=", ".join(IMPORTANCE)))
     if data.kind not in COMPLAINT_KINDS:
-        bad("kind", "Must be one of: " + ", ".join(COMPLAINT_KINDS) + ".")
+        bad("kind", Message("Must be one of: {choices}.", choices=", ".join(COMPLAINT_KINDS)))
     if data.inn and (problem := inn_problem(data.inn)):
         bad("counterparty.inn", problem)
     if data.received_at is not None:
         if data.received_at.tzinfo is None:
-            bad("received_at", "Give the time with its UTC offset, e.g. 2026-11-24T10:00:00+03:00.")
+            bad("received_at", Message("Give the time with its UTC offset, e.g. 2026-11-24T10:00:00+03:00."))
         elif data.received_at > now + CLOCK_SKEW:
-            bad("received_at", "An appeal cannot be received in the future.")
+            bad("received_at", Message("An appeal cannot be received in the future."))
     if data.department and _department(session, data.department) is None:
-        bad("department", f"Unknown department: {data.department}.")
+        bad("department", Message("Unknown department: {code}.", code=data.department))
     if not data.subject.strip():
-        bad("subject", "Must not be empty.")
+        bad("subject", Message("Must not be empty."))
     if not data.text.strip():
-        bad("text", "Must not be empty.")
+        bad("text", Message("Must not be empty."))
     return problems
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from engine.messages import Message
+
 ZIP = (b"PK\x03\x04",)
 OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)
 SIGNATURES: dict[str, tuple[str, tuple[bytes, ...]]] = {
@@ -62,10 +64,10 @@ def upload_problems(files: tuple[Upload, ...], allowed: tuple[str, ...], max_byt
     for f in files:
         suffix = Path(f.filename).suffix.lower()
         if suffix not in allowed:
-            problems.append(f"{f.filename}: files of type {suffix or '(none)'} are not accepted; "
-                            f"allowed: {', '.join(allowed)}.")
+            problems.append(Message("{file}: files of type {suffix} are not accepted; allowed: {allowed}.",
+                                    file=f.filename, suffix=suffix or "(none)", allowed=", ".join(allowed)))
         elif content_type(f.filename, f.data) is None:
-            problems.append(f"{f.filename}: the content is not a {suffix} file.")
+            problems.append(Message("{file}: the content is not a {suffix} file.", file=f.filename, suffix=suffix))
         if len(f.data) > max_bytes:
-            problems.append(f"{f.filename}: larger than {max_bytes // (1024 * 1024)} MB.")
+            problems.append(Message("{file}: larger than {mb} MB.", file=f.filename, mb=max_bytes // (1024 * 1024)))
     return problems

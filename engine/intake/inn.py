@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from engine.messages import Message
+
 _W10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 _W12_1 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 _W12_2 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
@@ -22,10 +24,10 @@ def normalised_inn(inn: str) -> str:
 def inn_problem(inn: str) -> str | None:
     """None when the INN is valid, else what is wrong with it."""
     if not (inn.isascii() and inn.isdigit()) or len(inn) not in (10, 12):
-        return "An INN has 10 digits (organisation) or 12 digits (individual)."
+        return Message("An INN has 10 digits (organisation) or 12 digits (individual).")
     d = [int(c) for c in inn]
     if len(inn) == 10:
         ok = _check_digit(d, _W10) == d[9]
     else:
         ok = _check_digit(d, _W12_1) == d[10] and _check_digit(d, _W12_2) == d[11]
-    return None if ok else "The INN check digits do not match: check the number."
+    return None if ok else Message("The INN check digits do not match: check the number.")

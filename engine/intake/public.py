@@ -13,6 +13,7 @@ from engine.errors import InvalidInput, RateLimited
 from engine.intake.appeals import AppealInput, NewFile
 from engine.intake.file_types import upload_problems
 from engine.intake.inn import inn_problem, normalised_inn
+from engine.messages import Message
 from models import Appeal, Consent, Contact, Counterparty, Review, User
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -69,7 +70,7 @@ def check_rate(s: Session, ip: str | None, rules: PublicRules, now: dt.datetime)
     recent = s.scalar(select(func.count(func.distinct(func.coalesce(Consent.appeal_id, -Consent.review_id))))
                       .where(Consent.ip == ip, Consent.given_at > now - WINDOW))
     if recent >= rules.rate_limit:
-        raise RateLimited("Too many submissions from this address; try again in a few minutes.")
+        raise RateLimited(Message("Too many submissions from this address; try again in a few minutes."))
 
 
 def feedback_appeal(data: FeedbackInput, rules: PublicRules) -> AppealInput:
@@ -78,17 +79,17 @@ def feedback_appeal(data: FeedbackInput, rules: PublicRules) -> AppealInput:
         "organisation": (data.organisation, Counterparty.name), "phone": (data.phone, Contact.phone),
         "email": (data.email, Contact.email)})
     if data.type not in FEEDBACK_TYPES:
-        problems["type"] = ["Must be one of: " + ", ".join(FEEDBACK_TYPES) + "."]
+        problems["type"] = [Message("Must be one of: {choices}.", choices=", ".join(FEEDBACK_TYPES))]
     if not data.message.strip():
-        problems["message"] = ["Write your message."]
+        problems["message"] = [Message("Write your message.")]
     if not data.consent_personal_data:
-        problems["consent_personal_data"] = ["Consent to the processing of personal data is required."]
+        problems["consent_personal_data"] = [Message("Consent to the processing of personal data is required.")]
     if not data.consent_agreement:
-        problems["consent_agreement"] = ["Acceptance of the user agreement is required."]
+        problems["consent_agreement"] = [Message("Acceptance of the user agreement is required.")]
     if data.inn and (problem := inn_problem(normalised_inn(data.inn))):
         problems["inn"] = [problem]
     if data.email and not EMAIL.match(data.email) and "email" not in problems:
-        problems["email"] = ["Not a valid e-mail address."]
+        problems["email"] = [Message("Not a valid e-mail address.")]
     if bad_files := file_problems(data.files, rules):
         problems["file"] = bad_files
     if problems:
@@ -109,16 +110,16 @@ def review_row(s: Session, data: ReviewInput) -> tuple[Review, User | None]:
         raise InvalidInput("The form has errors.", problems)
     employee = None
     if data.kind not in ("manager", "delivery"):
-        problems["kind"] = ["Must be manager or delivery."]
+        problems["kind"] = [Message("Must be manager or delivery.")]
     if data.kind == "manager":
         employee = s.scalar(select(User).where(User.login == data.employee, User.active.is_(True)))
         if employee is None:
-            problems["employee"] = [f"No employee {data.employee or '(none given)'}."]
+            problems["employee"] = [Message("No employee {employee}.", employee=data.employee or "(none given)")]
     if not 1 <= data.rating <= 5:
-        problems["rating"] = ["Rate from 1 to 5."]
+        problems["rating"] = [Message("Rate from 1 to 5.")]
     if (data.author_name or data.author_contact) and not data.consent_personal_data:
-        problems["consent_personal_data"] = ["Consent to the processing of personal data is required "
-                                             "when you leave your name or contact."]
+        problems["consent_personal_data"] = [Message(
+            "Consent to the processing of personal data is required when you leave your name or contact.")]
     if problems:
         raise InvalidInput("The rating has errors.", problems)
     return Review(kind=data.kind, employee_id=employee.id if employee else None, rating=data.rating,

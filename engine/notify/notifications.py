@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidInput
+from engine.messages import Message
 from engine.notify.transports import DeliveryError, SmtpTransport, TelegramTransport
 from models import Department, NotificationTemplate, Outbox, Responsible, User
 
@@ -122,13 +123,13 @@ def new_message_id(domain: str) -> str:
 
 def set_template(s: Session, kind: str, subject: str, body: str, actor: str, now: dt.datetime) -> NotificationTemplate:
     if kind not in DEFAULTS:
-        raise InvalidInput("Unknown notification.", {"kind": ["Known: " + ", ".join(DEFAULTS) + "."]})
+        raise InvalidInput("Unknown notification.", {"kind": [Message("Known: {names}.", names=", ".join(DEFAULTS))]})
     problems = {}
     for name, text in (("subject", subject), ("body", body)):
         try:
             _JINJA.parse(text)
         except TemplateError as err:
-            problems[name] = [f"Template error: {err}"]
+            problems[name] = [Message("Template error: {error}", error=err)]
     if problems:
         raise InvalidInput("The template has errors.", problems)
     row = s.scalar(select(NotificationTemplate).where(NotificationTemplate.kind == kind))

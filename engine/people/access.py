@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotAllowed, TaskAssignedToOther, TaskNotFound, TaskNotOpen
+from engine.messages import Message
 from engine.people.actor import Actor
 from models import Department, ProcessInstance, Task, User
 
@@ -18,9 +19,9 @@ def lock_instance(s: Session, instance_id: int) -> ProcessInstance:
 def open_task(s: Session, task_id: str) -> Task:
     row = s.get(Task, task_id)
     if row is None:
-        raise TaskNotFound(f"No task {task_id}.")
+        raise TaskNotFound(Message("No task {task}.", task=task_id))
     if row.status != "open":
-        raise TaskNotOpen(f"Task {task_id} is already {row.status}.")
+        raise TaskNotOpen(Message("Task {task} is already {status}.", task=task_id, status=row.status))
     return row
 
 
@@ -31,7 +32,7 @@ def lock_open_task(s: Session, task_id: str) -> tuple[Task, ProcessInstance]:
     instance = lock_instance(s, row.instance_id)
     s.refresh(row)
     if row.status != "open":
-        raise TaskNotOpen(f"Task {task_id} is already {row.status}.")
+        raise TaskNotOpen(Message("Task {task} is already {status}.", task=task_id, status=row.status))
     return row, instance
 
 
@@ -41,10 +42,11 @@ def check_may_assign(s: Session, row: Task, actor: Actor, target: User) -> None:
     QMS. The acting person's own right is checked first, so a refusal never reveals the target's."""
     check_may_work(s, row, actor)
     if not target.active:
-        raise NotAllowed(f"User {target.login} is not active.")
+        raise NotAllowed(Message("User {login} is not active.", login=target.login))
     if target.has_role("qms") or row.candidate_group in {d.code for d in target.departments}:
         return
-    raise NotAllowed(f"User {target.login} cannot work on tasks of department {row.candidate_group}.")
+    raise NotAllowed(Message("User {login} cannot work on tasks of department {department}.",
+                                     login=target.login, department=row.candidate_group))
 
 
 def check_may_work(s: Session, row: Task, actor: Actor) -> None:
@@ -54,13 +56,15 @@ def check_may_work(s: Session, row: Task, actor: Actor) -> None:
         return
     user = s.get(User, actor.user_id)
     if user is None or not user.active:
-        raise NotAllowed("Unknown or inactive user.")
+        raise NotAllowed(Message("Unknown or inactive user."))
     if user.has_role("qms") or row.assignee_id == user.id:
         return
     if row.assignee_id is not None:
-        raise TaskAssignedToOther(f"Task {row.id} is assigned to {row.assignee.full_name}.")
+        raise TaskAssignedToOther(Message("Task {task} is assigned to {name}.", task=row.id,
+                                          name=row.assignee.full_name))
     if row.candidate_group not in {d.code for d in user.departments}:
-        raise NotAllowed(f"Task {row.id} belongs to department {row.candidate_group}.")
+        raise NotAllowed(Message("Task {task} belongs to department {department}.", task=row.id,
+                                 department=row.candidate_group))
 
 
 def known(s: Session, source: str, value: str) -> bool:

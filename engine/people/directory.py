@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from engine.errors import InvalidInput
+from engine.messages import Message
 from models import CHANNELS, ROLES, ApiClient, AuditLog, Department, Responsible, User, utcnow
 
 SCOPES = (
@@ -35,14 +36,15 @@ def create_user(s: Session, login: str, full_name: str, password: str, roles: li
                 departments: list[str], email: str | None = None) -> User:
     problems: dict[str, list[str]] = {}
     if s.scalar(select(User.id).where(User.login == login)) is not None:
-        problems["login"] = [f"User {login} exists."]
+        problems["login"] = [Message("User {login} exists.", login=login)]
     if unknown := sorted(set(roles) - set(ROLES)):
-        problems["roles"] = [f"Unknown roles {', '.join(unknown)}; known: {', '.join(ROLES)}."]
+        problems["roles"] = [Message("Unknown roles {names}; known: {known}.",
+                                     names=", ".join(unknown), known=", ".join(ROLES))]
     found = list(s.scalars(select(Department).where(Department.code.in_(departments))))
     if missing := sorted(set(departments) - {d.code for d in found}):
-        problems["departments"] = [f"Unknown departments: {', '.join(missing)}."]
+        problems["departments"] = [Message("Unknown departments: {codes}.", codes=", ".join(missing))]
     if len(password) < 4:
-        problems["password"] = ["At least 4 characters."]
+        problems["password"] = [Message("At least {limit} characters.", limit=4)]
     if problems:
         raise InvalidInput("The user has errors.", problems)
     user = User(login=login, full_name=full_name, email=email, roles=roles, departments=found,
@@ -57,14 +59,16 @@ def create_api_client(s: Session, name: str, scopes: list[str], user_login: str 
     """Create a client and return it with its token, which is shown once and stored only as a hash."""
     problems: dict[str, list[str]] = {}
     if unknown_channels := sorted(set(channels or []) - set(CHANNELS)):
-        problems["channels"] = [f"Unknown channels {', '.join(unknown_channels)}; known: {', '.join(CHANNELS)}."]
+        problems["channels"] = [Message("Unknown channels {names}; known: {known}.", names=", ".join(unknown_channels),
+                                          known=", ".join(CHANNELS))]
     if unknown := sorted(set(scopes) - set(SCOPES)):
-        problems["scopes"] = [f"Unknown scopes {', '.join(unknown)}; known: {', '.join(SCOPES)}."]
+        problems["scopes"] = [Message("Unknown scopes {names}; known: {known}.",
+                                      names=", ".join(unknown), known=", ".join(SCOPES))]
     if s.scalar(select(ApiClient.id).where(ApiClient.name == name)) is not None:
-        problems["name"] = [f"API client {name} exists."]
+        problems["name"] = [Message("API client {name} exists.", name=name)]
     user = s.scalar(select(User).where(User.login == user_login)) if user_login else None
     if user_login and user is None:
-        problems["user"] = [f"No user {user_login}."]
+        problems["user"] = [Message("No user {login}.", login=user_login)]
     if problems:
         raise InvalidInput("The API client has errors.", problems)
     token = "cd_" + secrets.token_urlsafe(32)
@@ -78,7 +82,7 @@ def create_api_client(s: Session, name: str, scopes: list[str], user_login: str 
 def revoke_api_client(s: Session, name: str) -> ApiClient:
     client = s.scalar(select(ApiClient).where(ApiClient.name == name))
     if client is None:
-        raise InvalidInput("Unknown API client.", {"name": [f"No API client {name}."]})
+        raise InvalidInput("Unknown API client.", {"name": [Message("No API client {name}.", name=name)]})
     client.revoked_at = utcnow()
     return client
 
@@ -112,9 +116,10 @@ def end_sessions(user: User) -> None:
 def set_password(s: Session, user_id: int, password: str) -> User:
     user = s.get(User, user_id)
     if user is None:
-        raise InvalidInput("Unknown user.", {"user": [f"No user {user_id}."]})
+        raise InvalidInput("Unknown user.", {"user": [Message("No user {login}.", login=user_id)]})
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput("The password is too short.", {"password": [f"At least {MIN_PASSWORD} characters."]})
+        raise InvalidInput("The password is too short.",
+                           {"password": [Message("At least {limit} characters.", limit=MIN_PASSWORD)]})
     user.password_hash = generate_password_hash(password)
     end_sessions(user)
     return user
@@ -123,7 +128,7 @@ def set_password(s: Session, user_id: int, password: str) -> User:
 def deactivate_user(s: Session, login: str) -> User:
     user = s.scalar(select(User).where(User.login == login))
     if user is None:
-        raise InvalidInput("Unknown user.", {"login": [f"No user {login}."]})
+        raise InvalidInput("Unknown user.", {"login": [Message("No user {login}.", login=login)]})
     user.active = False
     end_sessions(user)
     return user
@@ -135,9 +140,9 @@ def set_department_head(s: Session, code: str, login: str | None, actor: str) ->
     user = s.scalar(select(User).where(User.login == login, User.active.is_(True))) if login else None
     problems: dict[str, list[str]] = {}
     if department is None:
-        problems["department"] = [f"Unknown department: {code}."]
+        problems["department"] = [Message("Unknown department: {code}.", code=code)]
     if login and user is None:
-        problems["login"] = [f"No active user {login}."]
+        problems["login"] = [Message("No active user {login}.", login=login)]
     if problems or department is None:
         raise InvalidInput("The department head has errors.", problems)
     before = department.head_user_id

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidInput
+from engine.messages import Message
 from engine.reports.figures import (
     closed_stage1,
     counted_steps,
@@ -39,14 +40,14 @@ def set_weights(s: Session, values: dict[str, Any], actor: str, now: dt.datetime
         try:
             checked[name] = int(str(raw).strip())
         except ValueError:
-            problems[name] = ["Give a whole number from 0 to 100."]
+            problems[name] = [Message("Give a whole number from 0 to 100.")]
             continue
         if not 0 <= checked[name] <= 100:
-            problems[name] = ["Give a whole number from 0 to 100."]
+            problems[name] = [Message("Give a whole number from 0 to 100.")]
     if unknown := sorted(set(values) - set(INDICATORS)):
-        problems["weights"] = [f"Unknown indicators: {', '.join(unknown)}."]
+        problems["weights"] = [Message("Unknown indicators: {names}.", names=", ".join(unknown))]
     elif not problems and sum(checked.values()) == 0:
-        problems["weights"] = ["At least one weight must be above zero."]
+        problems["weights"] = [Message("At least one weight must be above zero.")]
     if problems:
         raise InvalidInput("The KPI weights have errors.", problems)
     before = weights(s)

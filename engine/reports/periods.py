@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from engine.errors import InvalidInput
+from engine.messages import Message
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -35,7 +36,7 @@ def _bounds(key: str, first: dt.date, after: dt.date, tz: ZoneInfo) -> Period:
 def month(key: str, tz: ZoneInfo) -> Period:
     found = _MONTH.match(key or "")
     if not found or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 2000:
-        raise InvalidInput("Bad month.", {"month": ["Give the month as YYYY-MM, e.g. 2026-11."]})
+        raise InvalidInput("Bad month.", {"month": [Message("Give the month as YYYY-MM, e.g. 2026-11.")]})
     first = dt.date(int(found.group(1)), int(found.group(2)), 1)
     return _bounds(key, first, (first + dt.timedelta(days=32)).replace(day=1), tz)
 
@@ -47,7 +48,7 @@ def week(key: str, tz: ZoneInfo) -> Period:
     except ValueError:
         first = None
     if first is None or first.year < 2000:
-        raise InvalidInput("Bad week.", {"week": ["Give the ISO week as YYYY-Www, e.g. 2026-W48."]})
+        raise InvalidInput("Bad week.", {"week": [Message("Give the ISO week as YYYY-Www, e.g. 2026-W48.")]})
     return _bounds(key, first, first + dt.timedelta(days=7), tz)
 
 

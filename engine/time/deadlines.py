@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.bounds import ScriptLimitExceeded
+from engine.messages import Message
 from engine.time.calendar import DayOverride, Period, WorkCalendar
 from models import CalendarOverride, Department, DepartmentCalendar
 
@@ -163,21 +164,21 @@ KINDS = ("working", "day_off", "shortened")
 def _check_override(kind: str, periods: list[tuple[str, str]]) -> tuple[list[list[str]], dict[str, list[str]]]:
     problems: dict[str, list[str]] = {}
     if kind not in KINDS:
-        problems["kind"] = ["Must be one of: " + ", ".join(KINDS) + "."]
+        problems["kind"] = [Message("Must be one of: {choices}.", choices=", ".join(KINDS))]
     clean: list[list[str]] = []
     for i, pair in enumerate(periods):
         try:
             a, b = (dt.time.fromisoformat(str(x)) for x in pair)
         except (TypeError, ValueError):
-            problems[f"periods.{i}"] = ["Give a period as two times, e.g. [\"09:00\", \"17:00\"]."]
+            problems[f"periods.{i}"] = [Message('Give a period as two times, e.g. ["09:00", "17:00"].')]
             continue
         if not a < b:
-            problems[f"periods.{i}"] = ["A period must end after it starts."]
+            problems[f"periods.{i}"] = [Message("A period must end after it starts.")]
         clean.append([a.isoformat("minutes"), b.isoformat("minutes")])
     if kind == "day_off" and periods:
-        problems["periods"] = ["A day off has no working periods."]
+        problems["periods"] = [Message("A day off has no working periods.")]
     if kind == "shortened" and not periods:
-        problems["periods"] = ["Give the working periods of the shortened day."]
+        problems["periods"] = [Message("Give the working periods of the shortened day.")]
     return clean, problems
 
 
@@ -207,7 +208,7 @@ def remove_override(s: Session, day: dt.date, actor: str, now: dt.datetime) -> N
 
     row = s.scalar(select(CalendarOverride).where(CalendarOverride.day == day))
     if row is None:
-        raise InvalidInput("No override on that day.", {"day": [f"No override on {day.isoformat()}."]})
+        raise InvalidInput("No override on that day.", {"day": [Message("No override on {day}.", day=day.isoformat())]})
     s.add(AuditLog(at=now, actor=actor, action="calendar_override_removed", data={
         "day": day.isoformat(), "before": {"kind": row.kind, "periods": row.periods, "note": row.note}}))
     s.delete(row)

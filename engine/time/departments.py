@@ -8,13 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidInput
+from engine.messages import Message
 from models import AuditLog, Department, DepartmentCalendar
 
 
 def _department(s: Session, code: str) -> Department:
     department = s.scalar(select(Department).where(Department.code == code))
     if department is None:
-        raise InvalidInput("Unknown department.", {"department": [f"Unknown department: {code}."]})
+        raise InvalidInput("Unknown department.", {"department": [Message("Unknown department: {code}.", code=code)]})
     return department
 
 
@@ -25,16 +26,17 @@ def _check(timezone: str, holidays: list[tuple[str, str]]) -> tuple[list[list[st
             raise ZoneInfoNotFoundError(timezone)
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        problems["timezone"] = [f"Unknown time zone: {timezone or '(none)'}; e.g. Asia/Yekaterinburg."]
+        problems["timezone"] = [Message("Unknown time zone: {zone}; e.g. Asia/Yekaterinburg.",
+                                        zone=timezone or "(none)")]
     clean: list[list[str]] = []
     for i, (day, note) in enumerate(holidays):
         try:
             parsed = dt.date.fromisoformat(str(day))
         except ValueError:
-            problems[f"holidays.{i}"] = [f"Not a date: {day}; give it as YYYY-MM-DD."]
+            problems[f"holidays.{i}"] = [Message("Not a date: {day}; give it as YYYY-MM-DD.", day=day)]
             continue
         if any(c[0] == parsed.isoformat() for c in clean):
-            problems[f"holidays.{i}"] = [f"{parsed.isoformat()} is listed twice."]
+            problems[f"holidays.{i}"] = [Message("{day} is listed twice.", day=parsed.isoformat())]
         clean.append([parsed.isoformat(), str(note or "")[:300]])
     return sorted(clean), problems
 
@@ -62,7 +64,8 @@ def remove_calendar(s: Session, code: str, actor: str, now: dt.datetime) -> None
     department = _department(s, code)
     row = s.get(DepartmentCalendar, department.id)
     if row is None:
-        raise InvalidInput("No calendar of its own.", {"department": [f"{code} uses the company calendar."]})
+        raise InvalidInput("No calendar of its own.",
+                           {"department": [Message("{code} uses the company calendar.", code=code)]})
     s.add(AuditLog(at=now, actor=actor, action="department_calendar_removed", data={
         "department": code, "before": {"timezone": row.timezone, "holidays": row.holidays}}))
     s.delete(row)

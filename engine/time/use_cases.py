@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn.persistence import dump_workflow
 from engine.bpmn.runtime import Runtime
 from engine.errors import InvalidInput, StepFailed
+from engine.messages import Message
 from engine.people import access
 from engine.people.actor import Actor
 from engine.time import deadlines, departments, rearm, timers
@@ -62,7 +63,8 @@ def what_if(rt: Runtime, received_at: dt.datetime, department: str | None = None
     """Every step deadline that a registration at `received_at` (for `department`, on its calendar) would
     get, from the deployed diagrams."""
     if department and rt.session.scalar(select(Department.id).where(Department.code == department)) is None:
-        raise InvalidInput("Unknown department.", {"department": [f"Unknown department: {department}."]})
+        raise InvalidInput("Unknown department.",
+                           {"department": [Message("Unknown department: {code}.", code=department)]})
     deployed = rt.definitions.latest(rt.session, rt.settings.complaint_process)
     with deadlines.department_calendar(department):
         planned = deadlines.what_if(deployed, rt.script_engine, received_at, rt.calendars.current(),

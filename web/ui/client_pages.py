@@ -77,7 +77,7 @@ def survey(token: str) -> tuple[str, int] | str:
         except SurveyAnswered:
             return render_template("public/survey_done.html", number=number, again=True), 410
         except InvalidInput as err:
-            errors = {name: [SURVEY_MESSAGES.get(name, m[0])] for name, m in err.fields.items()}
+            errors = {name: [SURVEY_MESSAGES.get(name, localized(m[0]))] for name, m in err.fields.items()}
         else:
             return render_template("public/survey_done.html", number=number, again=False)
     page = render_template("public/survey.html", number=number, values=request.form, errors=errors)

@@ -14,6 +14,7 @@ from engine.errors import InvalidInput
 from models import Attachment, ClientMessage, ClientSurvey, Complaint, db
 from web.permissions import WORKERS
 from web.ui.access import actor
+from web.ui.messages import localized
 
 bp = Blueprint("conversation", __name__)
 
@@ -50,6 +51,6 @@ def write(number: str) -> Response | tuple[str, int]:
     except InvalidInput as err:
         from web.ui.complaints import render_card  # the card module imports this one for conversation_view
 
-        errors = {name: [FIELD_MESSAGES.get(name, messages[0])] for name, messages in err.fields.items()}
+        errors = {name: [FIELD_MESSAGES.get(name, localized(messages[0]))] for name, messages in err.fields.items()}
         return render_card(number, {"subject": subject, "text": text}, errors), 422
     return redirect(url_for("complaints.card", number=number, _anchor="conversation"))

@@ -10,6 +10,7 @@ from engine.errors import Conflict, InvalidInput, NotFound, StepFailed
 from models import Complaint, Incident, db
 from web.queries import engine
 from web.ui.access import actor
+from web.ui.messages import localized
 
 bp = Blueprint("incidents", __name__)
 
@@ -39,7 +40,7 @@ def retry(incident_id: int) -> Response:
     except StepFailed as err:
         flash(_("Повтор снова не удался: открыт инцидент №%(id)s.", id=err.incident_id), "error")
     except (NotFound, Conflict) as err:
-        flash(_("Повтор невозможен: %(reason)s", reason=err.message), "error")
+        flash(_("Повтор невозможен: %(reason)s", reason=localized(err.message)), "error")
     return redirect(url_for("incidents.incident_list"))
 
 
@@ -51,7 +52,7 @@ def resolve(incident_id: int) -> Response | tuple[str, int]:
     except InvalidInput:
         return _render({incident_id: _("Напишите, как устранён инцидент.")}, 422)
     except (NotFound, Conflict) as err:
-        flash(_("Закрыть нельзя: %(reason)s", reason=err.message), "error")
+        flash(_("Закрыть нельзя: %(reason)s", reason=localized(err.message)), "error")
         return redirect(url_for("incidents.incident_list"))
     flash(_("Инцидент №%(id)s закрыт с комментарием.", id=incident_id), "ok")
     return redirect(url_for("incidents.incident_list"))

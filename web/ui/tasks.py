@@ -16,7 +16,7 @@ from web.security import local_target
 from web.ui import schema_form
 from web.ui.access import actor
 from web.ui.formatting import local_calendar, use_department_time
-from web.ui.messages import localized_fields
+from web.ui.messages import localized, localized_fields
 
 bp = Blueprint("tasks", __name__)
 
@@ -47,7 +47,7 @@ def claim(task_id: str) -> Response:
         _engine().claim(task_id, actor())
         flash(_("Задача взята в работу."), "ok")
     except EngineError as err:
-        flash(err.message, "error")
+        flash(localized(err.message), "error")
     return redirect(local_target(request.form.get("next")) or url_for("tasks.inbox"))
 
 
@@ -67,7 +67,7 @@ def reassign(task_id: str) -> Response:
             _engine().assign(task_id, request.form.get("user", ""), actor(), reason)
             flash(_("Задача переназначена."), "ok")
         except EngineError as err:
-            flash(err.message, "error")
+            flash(localized(err.message), "error")
     return redirect(url_for("tasks.task_page", task_id=task_id))
 
 
@@ -92,7 +92,7 @@ def task_page(task_id: str) -> str | Response | tuple[str, int]:
             errors = {"_form": [_("Шаг процесса не выполнен: ошибка в схеме. Открыт инцидент №%(id)s, СМК "
                                   "разберётся; введённое сохранено.", id=err.incident_id)]}
         except EngineError as err:
-            errors = {"_form": [err.message]}
+            errors = {"_form": [localized(err.message)]}
         else:
             flash(_("Шаг «%(name)s» выполнен.", name=row.name), "ok")
             return redirect(url_for("complaints.card", number=row.business_key))
