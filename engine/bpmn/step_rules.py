@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.errors import InvalidInput
+from engine.messages import Message
 
 OPEN_TASKS_REASON = "open_tasks_reason"
 
@@ -16,8 +17,8 @@ def _stage2_close(data: dict[str, Any], held: dict[str, Any]) -> dict[str, list[
     actions = held.get("corrective_actions") or []
     not_done = [a.get("description", "?") for a in actions if isinstance(a, dict) and a.get("status") != "done"]
     if not_done and not str(data.get(OPEN_TASKS_REASON) or "").strip():
-        return {OPEN_TASKS_REASON: [f"Corrective tasks not done: {'; '.join(not_done)}. "
-                                    "Give the reason to close stage 2 anyway."]}
+        return {OPEN_TASKS_REASON: [Message(
+            "Corrective tasks not done: {tasks}. Give the reason to close stage 2 anyway.", tasks="; ".join(not_done))]}
     return {}
 
 
