@@ -49,6 +49,13 @@ class World:
         bundle = Bundle.from_directory(self.engine.settings.processes_dir)
         return {"bpmn": bundle.bpmn, "forms": bundle.forms}
 
+    def second_version(self) -> int:
+        """A second version of the complaint process (the same content deploys once, so calls may repeat)."""
+        bundle = Bundle.from_directory(self.engine.settings.processes_dir)
+        renamed = bundle.bpmn["complaint.bpmn"].replace('name="Претензия закрыта"', 'name="Претензия отработана"')
+        return self.engine.deploy("complaint", Bundle({**bundle.bpmn, "complaint.bpmn": renamed}, bundle.forms),
+                                  Actor.system()).version
+
     def with_department_calendar(self, code: str) -> str:
         self.engine.set_department_calendar(code, "Asia/Yekaterinburg", [], Actor.system())
         return f"/api/v1/calendar/departments/{code}"
@@ -113,6 +120,11 @@ EXAMPLES: dict[str, Example] = {
         "json": w.shipped_bundle()}),
     "POST /api/v1/definitions/<key>/versions": lambda w: ("/api/v1/definitions/complaint/versions", {
         "json": {**w.shipped_bundle(), "comment": "Та же версия"}}),
+    "POST /api/v1/definitions/<key>/replay": lambda w: ("/api/v1/definitions/complaint/replay", {
+        "json": {**w.shipped_bundle(), "limit": 5}}),
+    "POST /api/v1/instances/migrate": lambda w: ("/api/v1/instances/migrate", {"json": {
+        "key": "complaint", "from_version": 1, "to_version": w.second_version(), "instances": [w.number],
+        "dry_run": True}}),
     "GET /calendar/departments": lambda w: ("/calendar/departments", {}),
     "GET /calendar/departments/<code>": lambda w: ("/calendar/departments/ОКР", {}),
     "POST /calendar/departments/<code>": lambda w: ("/calendar/departments/ОКР", {

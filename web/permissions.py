@@ -107,6 +107,8 @@ TABLE: dict[str, Rule] = {
     "GET /api/v1/definitions/<key>/versions/<int:version>": api("definitions:read", *PROCESS),
     "POST /api/v1/definitions/<key>/validate": api("definitions:write", OWNER),
     "POST /api/v1/definitions/<key>/versions": api("definitions:write", OWNER),
+    "POST /api/v1/definitions/<key>/replay": api("definitions:write", OWNER),
+    "POST /api/v1/instances/migrate": api("definitions:write", OWNER),
     "GET /api/v1/templates": api("complaints:read", QMS),
     "PUT /api/v1/templates/<kind>": api("templates:write", QMS),
     "GET /api/v1/outbox": api("complaints:read", QMS),
