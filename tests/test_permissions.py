@@ -108,6 +108,11 @@ EXAMPLES: dict[str, Example] = {
     "GET /processes": lambda w: ("/processes", {}),
     "GET /processes/<key>/versions/<int:version>": lambda w: ("/processes/complaint/versions/1", {}),
     "GET /processes/<key>/diff": lambda w: ("/processes/complaint/diff?from=1&to=1", {}),
+    "GET /processes/<key>/replay": lambda w: ("/processes/complaint/replay?version=1&limit=5", {}),
+    "GET /processes/<key>/migrate": lambda w: (
+        f"/processes/complaint/migrate?from=1&to={w.second_version()}&scope=list&numbers={w.number}", {}),
+    "POST /processes/<key>/migrate": lambda w: ("/processes/complaint/migrate", {"data": {
+        "from": "1", "to": str(w.second_version()), "instance": w.number}}),
     "GET /incidents": lambda w: ("/incidents", {}),
     "POST /incidents/<int:incident_id>/retry": lambda w: ("/incidents/999999/retry", {}),
     "POST /incidents/<int:incident_id>/resolve": lambda w: ("/incidents/999999/resolve", {"data": {"comment": "ok"}}),

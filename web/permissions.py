@@ -70,6 +70,8 @@ TABLE: dict[str, Rule] = {
     # Process definitions and incidents: the process owner and QMS.
     "GET /processes": page(*PROCESS), "GET /processes/<key>/versions/<int:version>": page(*PROCESS),
     "GET /processes/<key>/diff": page(*PROCESS),
+    "GET /processes/<key>/replay": page(OWNER),
+    "GET /processes/<key>/migrate": page(OWNER), "POST /processes/<key>/migrate": page(OWNER),
     "GET /incidents": page(*PROCESS), "POST /incidents/<int:incident_id>/retry": page(*PROCESS),
     "POST /incidents/<int:incident_id>/resolve": page(*PROCESS),
     # QMS control: reviews, reports, KPIs and exports.
