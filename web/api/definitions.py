@@ -43,25 +43,21 @@ class BundleOut(VersionOut):
                         metadata={"description": "JSON Schema of each form by file name"})
 
 
+def bpmn_files(description: str, **options: Any) -> fields.Dict:
+    return fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[\w.-]+\.bpmn$")), values=fields.String(),
+                       validate=validate.Length(min=1, max=20), metadata={"description": description}, **options)
+
+
 class BundleIn(Schema):
-    bpmn = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[\w.-]+\.bpmn$")), values=fields.String(),
-                       required=True, validate=validate.Length(min=1, max=20),
-                       metadata={"description": "BPMN XML by file name"})
+    bpmn = bpmn_files("BPMN XML by file name", required=True)
     forms = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[\w.-]+\.json$")), values=fields.Dict(),
                         load_default=dict, validate=validate.Length(max=200),
                         metadata={"description": "JSON Schema of each form by file name"})
     comment = fields.String(load_default=None, validate=validate.Length(max=2000))
 
 
-class ReplayIn(Schema):
-    bpmn = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[\w.-]+\.bpmn$")), values=fields.String(),
-                       load_default=None, validate=validate.Length(min=1, max=20),
-                       metadata={"description": "BPMN XML by file name: the draft to replay (or give `version`)"})
-    forms = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[\w.-]+\.json$")), values=fields.Dict(),
-                        load_default=dict, validate=validate.Length(max=200),
-                        metadata={"description": "JSON Schema of each form by file name"})
-    comment = fields.String(load_default=None, validate=validate.Length(max=2000),
-                            metadata={"description": "Accepted so a deployment body can be sent as it is; unused"})
+class ReplayIn(BundleIn):
+    bpmn = bpmn_files("BPMN XML by file name: the draft to replay (or give `version`)", load_default=None)
     version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=1_000_000),
                              metadata={"description": "A deployed version to replay instead of a bundle"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500),
