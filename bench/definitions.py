@@ -148,7 +148,8 @@ def main() -> None:
         f = figures[key]
         print(f"{label:44s} {f['median']:10.2f} {f['p95']:9.2f} {f['max']:9.2f} {f['runs']:5d}")
     per = figures["replay_version"]["median"] / max(args.n, 1)
-    print(f"replay per complaint: {per:.2f} ms; version 1: {same}; draft (verification needs a failed round first): {changed}")
+    print(f"replay per complaint: {per:.2f} ms; version 1: {same}; "
+          f"draft (verification needs a failed round first): {changed}")
     print(json.dumps({"machine": {"arch": platform.machine(), "cores": os.cpu_count(), "database": database},
                       "n": args.n, "replay_per_complaint_ms": round(per, 2), "outcomes_version": same,
                       "outcomes_draft": changed, **figures}, ensure_ascii=False))
