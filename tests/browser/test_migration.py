@@ -73,3 +73,26 @@ def test_owner_moves_a_failed_instance_to_the_fixed_version_and_retries_it(page:
     assert again.bpmn_id == "first_contact" and again.id != waiting_task
     sign_in(page, live_server, "qms")
     assert page.goto(f"{live_server}/processes/complaint/migrate").status == 403
+
+
+def test_owner_replays_closed_complaints_through_a_version(page: Any, live_server: str, engine: ProcessEngine,
+                                                          register: Any) -> None:
+    from tests.engine.test_replay import UNREACHABLE, close, edited
+
+    number = close(engine, register, UNREACHABLE)
+    engine.deploy("complaint", edited("contact_attempts &gt;= max_contact_attempts", "contact_attempts &gt;= 2"),
+                  Actor("Владелец процесса"), "Две попытки связи")
+    sign_in(page, live_server, "owner")
+    page.goto(f"{live_server}/processes")
+    page.click("[data-key=complaint] [data-test=owner-checks] >> text=Проверка на закрытых претензиях")
+    page.select_option("[data-test=replay-form] select[name=version]", "2")
+    page.click("[data-test=replay]")
+    row = page.locator(f"[data-test=replay-results] tr[data-number='{number}']")
+    assert row.get_attribute("data-outcome") == "different"
+    assert "другой путь" in row.inner_text() and "handover" in row.inner_text()
+    assert page.inner_text("[data-test=different]") == "1"
+    shot(page, "38-replay")
+    page.fill("[data-test=replay-form] input[name=limit]", "0")
+    page.click("[data-test=replay]")
+    assert page.inner_text("[data-test=replay-form] .field-error") == "От 1 до 500."
+    assert page.input_value("[data-test=replay-form] input[name=limit]") == "0"
