@@ -85,3 +85,17 @@ def test_migrate_page_keeps_bad_input_with_the_message(app: Flask, engine: Proce
     assert same.status_code == 422 and "Выберите другую версию, чем исходная." in html and 'value="P1"' in html
     empty = owner.get("/processes/complaint/migrate?from=1&to=1&scope=list&numbers=")
     assert "Перечислите номера претензий или выберите все." in empty.get_data(as_text=True)
+
+
+def test_replay_and_migration_pages_speak_english(app: Flask, engine: ProcessEngine, register: Any) -> None:
+    from flask import g
+
+    number = close(engine, register, UNREACHABLE)
+    client = signed_in(app, "owner")
+    page = client.get("/processes").get_data(as_text=True)
+    client.post("/lang/en", data={"csrf_token": token(page), "next": "/processes"})
+    g.pop("_flask_babel", None)  # Flask-Babel caches the locale per app context, which this test keeps open
+    replay = client.get("/processes/complaint/replay?version=1").get_data(as_text=True)
+    assert "Replay on closed complaints" in replay and "same path" in replay and number in replay
+    migrate = client.get("/processes/complaint/migrate?from=1&to=1&scope=all").get_data(as_text=True)
+    assert "Move instances to another version" in migrate and "Choose a version other than the source." in migrate
