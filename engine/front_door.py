@@ -102,6 +102,14 @@ class ProcessEngine:
     def compare_versions(self, old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         return bpmn.compare_versions(self.runtime, old, new)
 
+    def replay_check(self, key: str, bundle: Bundle | None = None, version: int | None = None,
+                     limit: int = 50) -> dict[str, Any]:
+        return bpmn.replay_check(self.runtime, key, bundle, version, limit)
+
+    def migrate_instances(self, key: str, from_version: int, to_version: int, instances: list[str] | str,
+                          dry_run: bool, actor: Actor) -> dict[str, Any]:
+        return bpmn.migrate_instances(self.runtime, key, from_version, to_version, instances, dry_run, actor)
+
     def deploy_processes(self, actor: Actor) -> ProcessDefinition:
         return bpmn.deploy_processes(self.runtime, actor)
 

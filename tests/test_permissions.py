@@ -49,6 +49,13 @@ class World:
         bundle = Bundle.from_directory(self.engine.settings.processes_dir)
         return {"bpmn": bundle.bpmn, "forms": bundle.forms}
 
+    def second_version(self) -> int:
+        """A second version of the complaint process (the same content deploys once, so calls may repeat)."""
+        bundle = Bundle.from_directory(self.engine.settings.processes_dir)
+        renamed = bundle.bpmn["complaint.bpmn"].replace('name="Претензия закрыта"', 'name="Претензия отработана"')
+        return self.engine.deploy("complaint", Bundle({**bundle.bpmn, "complaint.bpmn": renamed}, bundle.forms),
+                                  Actor.system()).version
+
     def with_department_calendar(self, code: str) -> str:
         self.engine.set_department_calendar(code, "Asia/Yekaterinburg", [], Actor.system())
         return f"/api/v1/calendar/departments/{code}"
@@ -101,6 +108,11 @@ EXAMPLES: dict[str, Example] = {
     "GET /processes": lambda w: ("/processes", {}),
     "GET /processes/<key>/versions/<int:version>": lambda w: ("/processes/complaint/versions/1", {}),
     "GET /processes/<key>/diff": lambda w: ("/processes/complaint/diff?from=1&to=1", {}),
+    "GET /processes/<key>/replay": lambda w: ("/processes/complaint/replay?version=1&limit=5", {}),
+    "GET /processes/<key>/migrate": lambda w: (
+        f"/processes/complaint/migrate?from=1&to={w.second_version()}&scope=list&numbers={w.number}", {}),
+    "POST /processes/<key>/migrate": lambda w: ("/processes/complaint/migrate", {"data": {
+        "from": "1", "to": str(w.second_version()), "instance": w.number}}),
     "GET /incidents": lambda w: ("/incidents", {}),
     "POST /incidents/<int:incident_id>/retry": lambda w: ("/incidents/999999/retry", {}),
     "POST /incidents/<int:incident_id>/resolve": lambda w: ("/incidents/999999/resolve", {"data": {"comment": "ok"}}),
@@ -113,6 +125,11 @@ EXAMPLES: dict[str, Example] = {
         "json": w.shipped_bundle()}),
     "POST /api/v1/definitions/<key>/versions": lambda w: ("/api/v1/definitions/complaint/versions", {
         "json": {**w.shipped_bundle(), "comment": "Та же версия"}}),
+    "POST /api/v1/definitions/<key>/replay": lambda w: ("/api/v1/definitions/complaint/replay", {
+        "json": {**w.shipped_bundle(), "limit": 5}}),
+    "POST /api/v1/instances/migrate": lambda w: ("/api/v1/instances/migrate", {"json": {
+        "key": "complaint", "from_version": 1, "to_version": w.second_version(), "instances": [w.number],
+        "dry_run": True}}),
     "GET /calendar/departments": lambda w: ("/calendar/departments", {}),
     "GET /calendar/departments/<code>": lambda w: ("/calendar/departments/ОКР", {}),
     "POST /calendar/departments/<code>": lambda w: ("/calendar/departments/ОКР", {

@@ -70,6 +70,8 @@ TABLE: dict[str, Rule] = {
     # Process definitions and incidents: the process owner and QMS.
     "GET /processes": page(*PROCESS), "GET /processes/<key>/versions/<int:version>": page(*PROCESS),
     "GET /processes/<key>/diff": page(*PROCESS),
+    "GET /processes/<key>/replay": page(OWNER),
+    "GET /processes/<key>/migrate": page(OWNER), "POST /processes/<key>/migrate": page(OWNER),
     "GET /incidents": page(*PROCESS), "POST /incidents/<int:incident_id>/retry": page(*PROCESS),
     "POST /incidents/<int:incident_id>/resolve": page(*PROCESS),
     # QMS control: reviews, reports, KPIs and exports.
@@ -107,6 +109,8 @@ TABLE: dict[str, Rule] = {
     "GET /api/v1/definitions/<key>/versions/<int:version>": api("definitions:read", *PROCESS),
     "POST /api/v1/definitions/<key>/validate": api("definitions:write", OWNER),
     "POST /api/v1/definitions/<key>/versions": api("definitions:write", OWNER),
+    "POST /api/v1/definitions/<key>/replay": api("definitions:write", OWNER),
+    "POST /api/v1/instances/migrate": api("definitions:write", OWNER),
     "GET /api/v1/templates": api("complaints:read", QMS),
     "PUT /api/v1/templates/<kind>": api("templates:write", QMS),
     "GET /api/v1/outbox": api("complaints:read", QMS),

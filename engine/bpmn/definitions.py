@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn import forms as form_rules
 from engine.bpmn.persistence import spec_from_json, spec_to_json
 from engine.bpmn.scripting import compile_expression, compile_script
-from engine.errors import DefinitionNotFound, InvalidDefinition
+from engine.errors import DefinitionNotFound, InvalidDefinition, VersionNotFound
 from engine.messages import Message
 from models import ProcessDefinition
 
@@ -159,6 +159,13 @@ class Definitions:
                                 .order_by(ProcessDefinition.version.desc()).limit(1))
         if row_id is None:
             raise DefinitionNotFound(Message("No process definition {key} is deployed.", key=key))
+        return self.get(session, row_id)
+
+    def version(self, session: Session, key: str, version: int) -> Deployed:
+        row_id = session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.key == key,
+                                                                   ProcessDefinition.version == version))
+        if row_id is None:
+            raise VersionNotFound(f"No version {version} of process {key}.")
         return self.get(session, row_id)
 
     def get(self, session: Session, definition_id: int) -> Deployed:

@@ -71,3 +71,8 @@ def load_workflow(state: bytes, spec: Any, subprocess_specs: dict[str, Any]) -> 
     if dct.pop(_INSTANCES.VERSION_KEY, None) != _INSTANCES.VERSION:
         raise ValueError("instance was saved by another serializer version; migrate it on a copy first")
     return _INSTANCES.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
+
+
+def spec_registry() -> Any:
+    """The converters of task specs: comparing two specs (migration) compares what they serialize to."""
+    return _SPECS.registry

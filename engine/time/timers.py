@@ -197,3 +197,28 @@ def warn_provisional(s: Session, years: list[int], qms: str, now: dt.datetime) -
     for year in years:
         notifications.enqueue(s, "calendar_provisional", f"group:{qms}", f"calendar-provisional:{year}",
                               {"year": year}, now)
+
+
+def move_dues(s: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> list[dt.datetime]:
+    """After a version change re-armed the waiting timers: pending rows and their step deadlines take the
+    due times the workflow now holds (a deadline's start is kept). Returns the due times that moved."""
+    rows = {r.id: r for r in s.scalars(select(Timer).where(Timer.instance_id == instance.id,
+                                                           Timer.status == "pending"))}
+    moved = []
+    for task in timer_tasks(workflow):
+        row, due = rows.get(str(task.id)), _due(task)
+        if row is None or due is None or task.state != TaskState.WAITING or _same_moment(row.due_at, due):
+            continue
+        row.due_at = due
+        moved.append(due)
+        deadline = _deadline(s, row.business_key, row.step) if row.step else None
+        if deadline is not None and row.kind == "breach":
+            deadline.due_at = due
+        elif deadline is not None and row.kind == "goal":
+            deadline.goal_at = due
+    return moved
+
+
+def _same_moment(stored: dt.datetime, due: dt.datetime) -> bool:
+    # SQLite hands back naive UTC moments.
+    return (stored if stored.tzinfo else stored.replace(tzinfo=dt.UTC)) == due

@@ -6,7 +6,7 @@ from typing import Any
 from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import func, select
 
 from engine import Bundle
@@ -43,14 +43,59 @@ class BundleOut(VersionOut):
                         metadata={"description": "JSON Schema of each form by file name"})
 
 
+def bpmn_files(description: str, **options: Any) -> fields.Dict:
+    return fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[\w.-]+\.bpmn$")), values=fields.String(),
+                       validate=validate.Length(min=1, max=20), metadata={"description": description}, **options)
+
+
 class BundleIn(Schema):
-    bpmn = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[\w.-]+\.bpmn$")), values=fields.String(),
-                       required=True, validate=validate.Length(min=1, max=20),
-                       metadata={"description": "BPMN XML by file name"})
+    bpmn = bpmn_files("BPMN XML by file name", required=True)
     forms = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[\w.-]+\.json$")), values=fields.Dict(),
                         load_default=dict, validate=validate.Length(max=200),
                         metadata={"description": "JSON Schema of each form by file name"})
     comment = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+
+class ReplayIn(BundleIn):
+    bpmn = bpmn_files("BPMN XML by file name: the draft to replay (or give `version`)", load_default=None)
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=1_000_000),
+                             metadata={"description": "A deployed version to replay instead of a bundle"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500),
+                           metadata={"description": "How many of the last closed instances to replay"})
+
+    @validates_schema
+    def _one_source(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if (data.get("bpmn") is None) == (data.get("version") is None):
+            raise ValidationError("Send either a bundle (bpmn, forms) or a deployed version.", "bpmn")
+
+
+class ReplayResultOut(Schema):
+    business_key = fields.String(metadata={"description": "The complaint number"})
+    version = fields.Integer(metadata={"description": "The version it ran on"})
+    outcome = fields.String(validate=validate.OneOf(("same", "different", "failed")))
+    path = fields.List(fields.String(), metadata={"description": "Human tasks replayed in order; `end` if it ended"})
+    after = fields.String(allow_none=True, metadata={"description": "The last element both paths share"})
+    expected = fields.String(allow_none=True,
+                             metadata={"description": "A different path: the recorded next element (or `end`)"})
+    reached = fields.List(fields.String(),
+                          metadata={"description": "A different path: what the replayed version offers instead"})
+    element = fields.String(allow_none=True, metadata={"description": "A failure: the element that failed"})
+    error = fields.String(allow_none=True, metadata={"description": "A failure: the error"})
+
+
+class ReplaySummaryOut(Schema):
+    same = fields.Integer()
+    different = fields.Integer()
+    failed = fields.Integer()
+    total = fields.Integer()
+
+
+class ReplayOut(Schema):
+    key = fields.String()
+    version = fields.Integer(allow_none=True, metadata={"description": "The version replayed; null for a bundle"})
+    limit = fields.Integer()
+    summary = fields.Nested(ReplaySummaryOut)
+    results = fields.List(fields.Nested(ReplayResultOut), metadata={"description": "Newest closed first"})
 
 
 class ValidOut(Schema):
@@ -96,3 +141,16 @@ class DefinitionVersions(MethodView):
                                    .where(ProcessDefinition.key == key)) or 0
         row = engine().deploy(key, Bundle(body["bpmn"], body["forms"]), g.actor, body["comment"])
         return version_info(row.key, row.version), 201 if row.version > latest else 200
+
+
+@blp.route("/<key>/replay")
+class DefinitionReplay(MethodView):
+    @blp.arguments(ReplayIn)
+    @blp.response(200, ReplayOut)
+    def post(self, body: dict[str, Any], key: str) -> dict[str, Any]:
+        """Replay the last `limit` closed instances' recorded task data through a bundle (checked as deploying
+        would; 422 with `errors` keyed by element id) or a deployed version, in memory. Per instance: the
+        same path, a different one (after which element, expected and reached), or a failure (element and
+        error). Nothing is written."""
+        bundle = Bundle(body["bpmn"], body["forms"]) if body["bpmn"] is not None else None
+        return engine().replay_check(key, bundle, body["version"], body["limit"])
