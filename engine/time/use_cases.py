@@ -177,9 +177,10 @@ def _moves(s: Session, since: dt.datetime, reason: dict[str, Any]) -> list[dict[
                      .join(ProcessInstance, ProcessInstance.id == InstanceEvent.instance_id)
                      .where(InstanceEvent.kind == "deadline_moved", InstanceEvent.at >= since)
                      .order_by(ProcessInstance.business_key, InstanceEvent.id))
-    return [{"number": key, "step": event.data.get("step"), "deadline": event.data.get("deadline"),
-             "from": event.data.get("from"), "to": event.data.get("to")}
-            for event, key in rows if all(event.data.get(k) == v for k, v in reason.items())]
+    moves = [{"number": key, "step": event.data.get("step"), "deadline": event.data.get("deadline"),
+              "from": event.data.get("from"), "to": event.data.get("to")}
+             for event, key in rows if all(event.data.get(k) == v for k, v in reason.items())]
+    return sorted(moves, key=lambda m: (m["number"], m["step"] or "", m["deadline"] or ""))
 
 
 def _override_reason(day: dt.date, removed: bool) -> dict[str, Any]:

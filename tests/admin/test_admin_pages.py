@@ -126,7 +126,8 @@ def test_calendar_input_errors_are_under_their_fields(signed: object) -> None:
     answer = qms.post("/admin/calendar", data={"day": "2026-12-31", "kind": "shortened", "periods": "9 to 5",
                                                "note": "канун", "action": "save"})
     assert answer.status_code == 422
-    assert errors(answer.get_data(as_text=True)) == {"periods": ["Не читается: 9 to 5; укажите, например, 09:00-13:00."]}
+    assert errors(answer.get_data(as_text=True)) == {
+        "periods": ["Не читается: 9 to 5; укажите, например, 09:00-13:00."]}
     answer = qms.post("/admin/calendar", data={"day": "2026-12-31", "kind": "shortened", "periods": "",
                                                "note": "канун", "action": "save"})
     assert errors(answer.get_data(as_text=True)) == {"periods": ["Укажите рабочие периоды сокращённого дня."]}
