@@ -154,3 +154,16 @@ def test_the_token_is_shown_once_and_revoking_ends_it(client: FlaskClient, signe
     actions = [a.action for a in db.session.scalars(select(AuditLog).where(AuditLog.action.like("api_client_%"))
                                                     .order_by(AuditLog.id))]
     assert actions[-2:] == ["api_client_created", "api_client_revoked"]
+
+
+def test_the_calendar_page_answers_what_if(signed: object) -> None:
+    """What `complaint-desk deadlines` prints, in the browser: every step's deadline for a registration moment."""
+    qms = signed("qms")  # type: ignore[operator]
+    html = qms.get("/admin/calendar?received_at=2024-12-27T11:00&department=").get_data(as_text=True)
+    steps = dict(re.findall(r'<tr data-step="([^"]+)"><td>[^<]*</td><td>[^<]*</td><td>([^<]+)</td>', html))
+    assert steps == {"1.1": "27.12.2024 12:00", "1.2": "27.12.2024 14:00", "1.3": "10.01.2025 18:00",
+                     "1.6": "27.01.2025 18:00", "goal": "14.01.2025 18:00"}
+    bad = qms.get("/admin/calendar?received_at=yesterday").get_data(as_text=True)
+    assert errors(bad) == {"received_at": ["Укажите дату и время."]}
+    unknown = qms.get("/admin/calendar?received_at=2024-12-27T11:00&department=НЕТ").get_data(as_text=True)
+    assert errors(unknown) == {"received_at": ["Неизвестное подразделение: НЕТ."]}

@@ -5,6 +5,7 @@ use cases, the same the command line calls. Who may open which page is web/permi
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -184,9 +185,7 @@ def users() -> tuple[str, int] | Response:
 
 @bp.route("/users/<login>", methods=["GET", "POST"])
 def user(login: str) -> tuple[str, int] | Response:
-    found = db.session.scalar(select(User).where(User.login == login))
-    if found is None:
-        abort(404)
+    found = db.first_or_404(select(User).where(User.login == login))
     form = EditUserForm(obj=None if request.method == "POST" else found)
     if request.method == "GET":
         form.roles.data = list(found.roles or [])
@@ -212,9 +211,7 @@ def _user_page(found: User, form: EditUserForm, password: ResetPasswordForm, sta
 
 @bp.route("/users/<login>/password", methods=["POST"])
 def user_password(login: str) -> tuple[str, int] | Response:
-    found = db.session.scalar(select(User).where(User.login == login))
-    if found is None:
-        abort(404)
+    found = db.first_or_404(select(User).where(User.login == login))
     password = ResetPasswordForm()
     if password.validate_on_submit():
         try:
@@ -251,9 +248,7 @@ def departments() -> tuple[str, int] | Response:
 
 @bp.route("/departments/<code>", methods=["GET", "POST"])
 def department(code: str) -> tuple[str, int] | Response:
-    found = db.session.scalar(select(Department).where(Department.code == code))
-    if found is None:
-        abort(404)
+    found = db.first_or_404(select(Department).where(Department.code == code))
     form = DepartmentForm(obj=None if request.method == "POST" else found)
     form.head.choices = _users()
     if request.method == "GET":
@@ -303,9 +298,7 @@ def responsibles() -> tuple[str, int] | Response:
 
 @bp.route("/responsibles/<int:responsible_id>", methods=["GET", "POST"])
 def responsible(responsible_id: int) -> tuple[str, int] | Response:
-    found = db.session.get(Responsible, responsible_id)
-    if found is None:
-        abort(404)
+    found = db.get_or_404(Responsible, responsible_id)
     form = ResponsibleForm(obj=None if request.method == "POST" else found)
     _responsible_choices(form)
     if request.method == "GET":
@@ -351,7 +344,30 @@ def calendar() -> tuple[str, int]:
             moves, outcome = _calendar_action(form, action, periods)
     rows = db.session.scalars(select(CalendarOverride).order_by(CalendarOverride.day.desc())).all()
     return _render("calendar", _status(form), form=form, rows=rows, moves=moves, outcome=outcome, kinds=KIND_NAMES,
+                   what_if=_what_if(), departments=_department_choices(),
                    audit=_audit("calendar_override_set", "calendar_override_removed"))
+
+
+def _what_if() -> dict[str, Any]:
+    """Every step's deadline for a registration at the moment asked (on a department's calendar when chosen): what
+    `complaint-desk deadlines` prints."""
+    typed = {"received_at": request.args.get("received_at", ""), "department": request.args.get("department", "")}
+    if not typed["received_at"]:
+        return {"typed": typed}
+    desk = engine()
+    try:
+        naive = dt.datetime.fromisoformat(typed["received_at"])
+    except ValueError:
+        return {"typed": typed, "error": _("Укажите дату и время.")}
+    zone = desk.calendars.of_department(typed["department"] or None).tz
+    try:
+        answer = desk.what_if(naive.replace(tzinfo=zone) if naive.tzinfo is None else naive,
+                              typed["department"] or None)
+    except InvalidInput as err:
+        return {"typed": typed, "error": " ".join(m for ms in localized_fields(err.fields).values() for m in ms)}
+    moments = {"steps": [{**s, "due_at": dt.datetime.fromisoformat(s["due_at"])} for s in answer["steps"]],
+               "goal_at": dt.datetime.fromisoformat(answer["goal_at"]) if answer["goal_at"] else None}
+    return {"typed": typed, "answer": {**answer, **moments}}
 
 
 def _calendar_action(form: OverrideForm, action: str, periods: list[tuple[str, str]]
@@ -433,9 +449,7 @@ def api_clients() -> tuple[str, int]:
 
 @bp.route("/api-clients/<int:client_id>/revoke", methods=["POST"])
 def revoke_api_client(client_id: int) -> Response:
-    found = db.session.get(ApiClient, client_id)
-    if found is None:
-        abort(404)
+    found = db.get_or_404(ApiClient, client_id)
     if found.revoked_at is None:
         engine().revoke_api_client(found.name, actor())
         flash(_("Доступ клиента %(name)s отозван.", name=found.name), "ok")
