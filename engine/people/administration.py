@@ -76,6 +76,10 @@ def update_user(s: Session, login: str, full_name: str, email: str | None, teleg
     problems: dict[str, list[str]] = {}
     _check_person(full_name, roles, problems)
     found = _departments(s, departments, problems)
+    if _last_admin(s, user) and "admin" not in roles:
+        problems["roles"] = ["The last active administrator keeps the role."]
+    if _last_admin(s, user) and not active:
+        problems["active"] = ["The last active administrator cannot be deactivated."]
     if problems:
         raise InvalidInput("The user has errors.", problems)
     before = user_state(user)
@@ -91,6 +95,14 @@ def update_user(s: Session, login: str, full_name: str, email: str | None, teleg
     return user
 
 
+def _last_admin(s: Session, user: User) -> bool:
+    """Nobody could administer the directory any more without this user (they may still hand it on first)."""
+    if not user.active or "admin" not in (user.roles or []):
+        return False
+    admins = [u for u in s.scalars(select(User).where(User.active.is_(True))) if "admin" in (u.roles or [])]
+    return [u.id for u in admins] == [user.id]
+
+
 def reset_password(s: Session, login: str, password: str, actor: str, now: dt.datetime) -> User:
     """A new password chosen by an administrator; every session of the user ends."""
     user = directory.set_password(s, _user(s, login).id, password)
@@ -99,7 +111,10 @@ def reset_password(s: Session, login: str, password: str, actor: str, now: dt.da
 
 
 def deactivate_user(s: Session, login: str, actor: str, now: dt.datetime) -> User:
-    before = user_state(_user(s, login))
+    found = _user(s, login)
+    if _last_admin(s, found):
+        raise InvalidInput("The user has errors.", {"active": ["The last active administrator cannot be deactivated."]})
+    before = user_state(found)
     user = directory.deactivate_user(s, login)
     audit(s, actor, "user_updated", now, {"login": login, "before": before, "after": user_state(user)})
     return user

@@ -168,3 +168,14 @@ def test_the_department_calendar_preview(engine: ProcessEngine, register: Any) -
         assert {(m["number"], m["step"]) for m in preview} >= {(number, "1.1"), (number, "1.2")}
         assert local(deadlines(number)["1.1"].due_at) == "2025-11-24 11:00"
         assert engine.preview_department_calendar("ОПР", "Europe/Moscow", [("2025-11-24", "")], ADMIN) == []
+
+
+def test_the_last_active_administrator_keeps_the_role(engine: ProcessEngine) -> None:
+    with pytest.raises(InvalidInput) as err:
+        engine.update_user("admin", "Администратор", None, None, ["qms"], [], False, ADMIN)
+    assert set(err.value.fields) == {"roles", "active"}
+    with pytest.raises(InvalidInput):
+        engine.deactivate_user("admin", ADMIN)
+    engine.create_user("admin2", "Второй администратор", "long-password", ["admin"], [], actor=ADMIN)
+    engine.update_user("admin", "Администратор", None, None, ["qms"], [], True, ADMIN)
+    assert audits("user_updated")[-1]["after"]["roles"] == ["qms"]

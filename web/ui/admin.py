@@ -418,7 +418,10 @@ def template_page(kind: str) -> tuple[str, int] | Response:
             preview = None
             _engine_errors(form, err, "body")
     elif request.method == "GET":
-        preview = engine().preview_template(kind, subject, body)
+        try:
+            preview = engine().preview_template(kind, subject, body)
+        except InvalidInput as err:  # a saved template that no longer renders: say so, under its field
+            _engine_errors(form, err, "body")
     return _render("template", _status(form), kind=kind, form=form, preview=preview,
                    audit=_audit("template_set", key="kind", value=kind))
 

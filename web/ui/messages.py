@@ -58,6 +58,9 @@ RUSSIAN: list[tuple[re.Pattern[str], str]] = [(re.compile(p), r) for p, r in [
     (r"^Give the working periods of the shortened day\.$", "Укажите рабочие периоды сокращённого дня."),
     (r"^A period must end after it starts\.$", "Период должен заканчиваться позже, чем начинается."),
     (r"^No override on (.*)\.$", r"На \1 исключения нет."),
+    (r"^The last active administrator keeps the role\.$", "Последний действующий администратор сохраняет эту роль."),
+    (r"^The last active administrator cannot be deactivated\.$",
+     "Последнего действующего администратора нельзя отключить."),
     (r"^Too many submissions from this address.*$",
      "Слишком много отправок с этого адреса; попробуйте через несколько минут."),
 ]]
