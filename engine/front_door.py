@@ -39,6 +39,7 @@ from models import (
     Incident,
     ProcessDefinition,
     ProcessInstance,
+    Responsible,
     Review,
     Task,
     User,
@@ -168,6 +169,18 @@ class ProcessEngine:
     def remove_department_calendar(self, code: str, actor: Actor) -> int:
         return time.remove_department_calendar(self.runtime, code, actor)
 
+    def preview_calendar_override(self, day: dt.date, kind: str, periods: list[tuple[str, str]], note: str,
+                                  actor: Actor, remove: bool = False) -> list[dict[str, Any]]:
+        return time.preview_calendar_override(self.runtime, day, kind, periods, note, actor, remove)
+
+    def preview_department_calendar(self, code: str, timezone: str, holidays: list[tuple[str, str]],
+                                    actor: Actor, remove: bool = False) -> list[dict[str, Any]]:
+        return time.preview_department_calendar(self.runtime, code, timezone, holidays, actor, remove)
+
+    def recent_moves(self, since: dt.datetime, day: dt.date | None = None, department: str | None = None,
+                     removed: bool = False) -> list[dict[str, Any]]:
+        return time.recent_moves(self.runtime, since, day, department, removed)
+
     # --- intake: every channel ---------------------------------------------------------------------
     def register_appeal(self, data: AppealInput, actor: Actor,
                         idempotency: tuple[int, str, str] | None = None) -> tuple[Appeal, Complaint | None]:
@@ -203,17 +216,42 @@ class ProcessEngine:
     def set_template(self, kind: str, subject: str, body: str, actor: Actor) -> None:
         notify.set_template(self.runtime, kind, subject, body, actor)
 
+    def preview_template(self, kind: str, subject: str, body: str) -> dict[str, Any]:
+        return notify.preview_template(kind, subject, body)
+
     # --- people: the directory ---------------------------------------------------------------------
     def create_user(self, login: str, full_name: str, password: str, roles: list[str],
-                    departments: list[str], email: str | None = None) -> User:
-        return people.create_user(self.runtime, login, full_name, password, roles, departments, email)
+                    departments: list[str], email: str | None = None, telegram_chat_id: str | None = None,
+                    actor: Actor = people.CLI) -> User:
+        return people.create_user(self.runtime, login, full_name, password, roles, departments, email,
+                                  telegram_chat_id, actor)
+
+    def update_user(self, login: str, full_name: str, email: str | None, telegram_chat_id: str | None,
+                    roles: list[str], departments: list[str], active: bool, actor: Actor) -> User:
+        return people.update_user(self.runtime, login, full_name, email, telegram_chat_id, roles, departments,
+                                  active, actor)
+
+    def reset_password(self, login: str, password: str, actor: Actor) -> User:
+        return people.reset_password(self.runtime, login, password, actor)
+
+    def create_department(self, code: str, name: str, head: str | None, actor: Actor) -> Department:
+        return people.create_department(self.runtime, code, name, head, actor)
+
+    def update_department(self, code: str, name: str, head: str | None, actor: Actor) -> Department:
+        return people.update_department(self.runtime, code, name, head, actor)
+
+    def save_responsible(self, responsible_id: int | None, department: str, position: str,
+                         person_name: str | None, user_login: str | None, active: bool, actor: Actor
+                         ) -> Responsible:
+        return people.save_responsible(self.runtime, responsible_id, department, position, person_name, user_login,
+                                       active, actor)
 
     def create_api_client(self, name: str, scopes: list[str], user_login: str | None,
-                          channels: list[str] | None = None) -> tuple[ApiClient, str]:
-        return people.create_api_client(self.runtime, name, scopes, user_login, channels)
+                          channels: list[str] | None = None, actor: Actor = people.CLI) -> tuple[ApiClient, str]:
+        return people.create_api_client(self.runtime, name, scopes, user_login, channels, actor)
 
-    def revoke_api_client(self, name: str) -> ApiClient:
-        return people.revoke_api_client(self.runtime, name)
+    def revoke_api_client(self, name: str, actor: Actor = people.CLI) -> ApiClient:
+        return people.revoke_api_client(self.runtime, name, actor)
 
     def upsert_responsibles(self, specs: list[ResponsibleSpec], qms_code: str) -> None:
         people.upsert_responsibles(self.runtime, specs, qms_code)
@@ -224,13 +262,11 @@ class ProcessEngine:
     def set_password(self, user_id: int, password: str) -> User:
         return people.set_password(self.runtime, user_id, password)
 
-    def deactivate_user(self, login: str) -> User:
-        return people.deactivate_user(self.runtime, login)
-
+    def deactivate_user(self, login: str, actor: Actor = people.CLI) -> User:
+        return people.deactivate_user(self.runtime, login, actor)
 
     def set_department_head(self, code: str, login: str | None, actor: Actor) -> Department:
         return people.set_department_head(self.runtime, code, login, actor)
-
 
     # --- reports: QMS control ----------------------------------------------------------------------
     def monthly_report(self, month: str) -> dict[str, Any]:

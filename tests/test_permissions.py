@@ -70,6 +70,22 @@ class World:
         return f"/api/v1/calendar/overrides/{day}"
 
 
+    def new_user(self) -> str:
+        login = f"someone-{next(SERIAL)}"
+        self.engine.create_user(login, "Сотрудник", "demo-password", ["operator"], [])
+        return login
+
+    def responsible_id(self) -> int:
+        from models import Responsible
+
+        return db.session.scalars(select(Responsible.id).order_by(Responsible.id)).first() or 0
+
+    def api_client_id(self) -> int:
+        client, _token = self.engine.create_api_client(f"revocable-{next(SERIAL)}", ["appeals:write"], None)
+        return client.id
+
+
+SERIAL = itertools.count(1)
 Example = Callable[[World], tuple[str, dict[str, Any]]]
 TOMORROW = (dt.date.today() + dt.timedelta(days=40)).isoformat()
 APPEAL = {"type": "complaint", "channel": "phone", "subject": "Права", "text": "Проверка прав", "department": "ДКС"}
@@ -191,6 +207,43 @@ EXAMPLES: dict[str, Example] = {
     "PUT /api/v1/templates/<kind>": lambda w: ("/api/v1/templates/ack_client", {
         "json": {"subject": "Обращение {{ number }}", "body": "Срок ответа: {{ answer_by }}"}}),
     "GET /api/v1/outbox": lambda w: ("/api/v1/outbox", {}),
+    "GET /admin/": lambda w: ("/admin/", {}),
+    "GET /admin/audit": lambda w: ("/admin/audit?action=user_created", {}),
+    "GET /admin/users": lambda w: ("/admin/users", {}),
+    "POST /admin/users": lambda w: ("/admin/users", {"data": {
+        "login": f"new-{next(SERIAL)}", "full_name": "Новый сотрудник", "password": "long-password",
+        "roles": "operator", "departments": "ДКС"}}),
+    "GET /admin/users/<login>": lambda w: (f"/admin/users/{w.new_user()}", {}),
+    "POST /admin/users/<login>": lambda w: (f"/admin/users/{w.new_user()}", {"data": {
+        "full_name": "Сотрудник ДКС", "roles": ["operator", "responsible"], "departments": "ДКС", "active": "y"}}),
+    "POST /admin/users/<login>/password": lambda w: (f"/admin/users/{w.new_user()}/password", {"data": {
+        "new": "another-password", "repeat": "another-password"}}),
+    "GET /admin/departments": lambda w: ("/admin/departments", {}),
+    "POST /admin/departments": lambda w: ("/admin/departments", {"data": {
+        "code": f"ОТД{next(SERIAL)}", "name": "Новый отдел", "head": ""}}),
+    "GET /admin/departments/<code>": lambda w: ("/admin/departments/ДКС", {}),
+    "POST /admin/departments/<code>": lambda w: ("/admin/departments/ОКР", {"data": {
+        "name": "Отдел кадров и развития", "head": "only-qms"}}),
+    "GET /admin/responsibles": lambda w: ("/admin/responsibles", {}),
+    "POST /admin/responsibles": lambda w: ("/admin/responsibles", {"data": {
+        "department": "ДКС", "position": "Заместитель ответственного", "person_name": "", "user": "",
+        "active": "y"}}),
+    "GET /admin/responsibles/<int:responsible_id>": lambda w: (f"/admin/responsibles/{w.responsible_id()}", {}),
+    "POST /admin/responsibles/<int:responsible_id>": lambda w: (f"/admin/responsibles/{w.responsible_id()}", {
+        "data": {"department": "ОдиП", "position": "Менеджер", "person_name": "Иткин В.", "user": "",
+                 "active": "y"}}),
+    "GET /admin/calendar": lambda w: ("/admin/calendar", {}),
+    "POST /admin/calendar": lambda w: ("/admin/calendar", {"data": {
+        "day": TOMORROW, "kind": "day_off", "periods": "", "note": "Проверка прав", "action": "preview"}}),
+    "GET /admin/templates": lambda w: ("/admin/templates", {}),
+    "GET /admin/templates/<kind>": lambda w: ("/admin/templates/ack_client", {}),
+    "POST /admin/templates/<kind>": lambda w: ("/admin/templates/ack_client", {"data": {
+        "subject": "Обращение {{ number }}", "body": "Срок ответа: {{ answer_by }}", "action": "save"}}),
+    "GET /admin/api-clients": lambda w: ("/admin/api-clients", {}),
+    "POST /admin/api-clients": lambda w: ("/admin/api-clients", {"data": {
+        "name": f"site-{next(SERIAL)}", "scopes": "appeals:write", "channels": "site_form", "user": ""}}),
+    "POST /admin/api-clients/<int:client_id>/revoke": lambda w: (f"/admin/api-clients/{w.api_client_id()}/revoke",
+                                                                 {}),
 }
 # Allowed calls whose success is a domain answer rather than 2xx/3xx: nothing to retry, nothing to delete.
 DOMAIN_ANSWERS = {"POST /api/v1/incidents/<int:incident_id>/retry": 404,

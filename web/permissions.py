@@ -83,6 +83,22 @@ TABLE: dict[str, Rule] = {
     # Department calendars: QMS.
     "GET /calendar/departments": page(QMS), "GET /calendar/departments/<code>": page(QMS),
     "POST /calendar/departments/<code>": page(QMS),
+    # Administration: the directory and API clients for admin; the business lists (responsibles, the calendar,
+    # notification templates) for QMS too, who own them (REQUIREMENTS §7); the audit log for both.
+    "GET /admin/": page(QMS), "GET /admin/audit": page(QMS),
+    "GET /admin/users": page(ADMIN), "POST /admin/users": page(ADMIN),
+    "GET /admin/users/<login>": page(ADMIN), "POST /admin/users/<login>": page(ADMIN),
+    "POST /admin/users/<login>/password": page(ADMIN),
+    "GET /admin/departments": page(ADMIN), "POST /admin/departments": page(ADMIN),
+    "GET /admin/departments/<code>": page(ADMIN), "POST /admin/departments/<code>": page(ADMIN),
+    "GET /admin/responsibles": page(QMS), "POST /admin/responsibles": page(QMS),
+    "GET /admin/responsibles/<int:responsible_id>": page(QMS),
+    "POST /admin/responsibles/<int:responsible_id>": page(QMS),
+    "GET /admin/calendar": page(QMS), "POST /admin/calendar": page(QMS),
+    "GET /admin/templates": page(QMS), "GET /admin/templates/<kind>": page(QMS),
+    "POST /admin/templates/<kind>": page(QMS),
+    "GET /admin/api-clients": page(ADMIN), "POST /admin/api-clients": page(ADMIN),
+    "POST /admin/api-clients/<int:client_id>/revoke": page(ADMIN),
     # The API.
     "POST /api/v1/appeals": api("appeals:write", *REGISTRARS),
     "GET /api/v1/complaints/<number>": api("complaints:read", *READERS),

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from engine.bpmn.runtime import Runtime
-from engine.notify import notifications
+from engine.notify import notifications, previews
 from engine.notify.transports import DeliveryError
 from engine.people.actor import Actor
-from models import Outbox
+from models import AuditLog, Outbox
 
 
 def deliver_outbox(rt: Runtime, now: dt.datetime | None = None) -> dict[str, int]:
@@ -37,5 +38,15 @@ def deliver_outbox(rt: Runtime, now: dt.datetime | None = None) -> dict[str, int
 
 
 def set_template(rt: Runtime, kind: str, subject: str, body: str, actor: Actor) -> None:
+    """Save QMS's template of a notification; audited with the text before and after."""
     with rt.transaction() as s:
-        notifications.set_template(s, kind, subject, body, actor.name, rt.clock())
+        now = rt.clock()
+        before = notifications.template(s, kind) if kind in notifications.DEFAULTS else None
+        notifications.set_template(s, kind, subject, body, actor.name, now)
+        s.add(AuditLog(at=now, actor=actor.name, action="template_set", data={
+            "kind": kind, "before": dict(zip(("subject", "body"), before, strict=True)) if before else None,
+            "after": {"subject": subject, "body": body}}))
+
+
+def preview_template(kind: str, subject: str, body: str) -> dict[str, Any]:
+    return previews.preview(kind, subject, body)

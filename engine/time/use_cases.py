@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from engine.messages import Message
 from engine.people import access
 from engine.people.actor import Actor
 from engine.time import deadlines, departments, rearm, timers
-from models import Complaint, Department, ProcessInstance, Timer
+from models import Complaint, Department, InstanceEvent, ProcessInstance, Timer
 
 
 def fire_due_timers(rt: Runtime, now: dt.datetime | None = None) -> list[str]:
@@ -142,3 +143,81 @@ def move_deadlines(rt: Runtime, s: Session, actor: Actor, now: dt.datetime, reas
             rt.note_armed(rearm.project(s, instance, moves, actor, now, reason))
             moved += 1
     return moved
+
+
+# --- previews: what a calendar change would move, before it is saved ---------------------------------------------
+Change = Callable[[Session, dt.datetime], tuple[dict[str, Any], str | None]]
+
+
+class _Undo(Exception):
+    """Raised inside a preview's transaction so that it rolls back; carries what would have moved."""
+
+    def __init__(self, moves: list[dict[str, Any]]) -> None:
+        super().__init__("preview")
+        self.moves = moves
+
+
+def _dry_run(rt: Runtime, actor: Actor, change: Change) -> list[dict[str, Any]]:
+    """Make the change and move every open deadline exactly as saving would, then roll it all back: the preview
+    runs the same code as the save, so it cannot promise other moves than the save makes."""
+    try:
+        with rt.transaction() as s:
+            now = rt.clock()
+            reason, department = change(s, now)
+            rt.calendars.invalidate()
+            move_deadlines(rt, s, actor, now, reason, department)
+            s.flush()
+            raise _Undo(_moves(s, now, reason))
+    except _Undo as undo:
+        return undo.moves
+    finally:
+        rt.calendars.invalidate()
+
+
+def _moves(s: Session, since: dt.datetime, reason: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = s.execute(select(InstanceEvent, ProcessInstance.business_key)
+                     .join(ProcessInstance, ProcessInstance.id == InstanceEvent.instance_id)
+                     .where(InstanceEvent.kind == "deadline_moved", InstanceEvent.at >= since)
+                     .order_by(ProcessInstance.business_key, InstanceEvent.id))
+    moves = [{"number": key, "step": event.data.get("step"), "deadline": event.data.get("deadline"),
+              "from": event.data.get("from"), "to": event.data.get("to")}
+             for event, key in rows if all(event.data.get(k) == v for k, v in reason.items())]
+    return sorted(moves, key=lambda m: (m["number"], m["step"] or "", m["deadline"] or ""))
+
+
+def _override_reason(day: dt.date, removed: bool) -> dict[str, Any]:
+    return {"reason": "calendar_override_removed" if removed else "calendar_override", "day": day.isoformat()}
+
+
+def preview_calendar_override(rt: Runtime, day: dt.date, kind: str, periods: list[tuple[str, str]], note: str,
+                              actor: Actor, remove: bool = False) -> list[dict[str, Any]]:
+    """The open deadlines that setting (or removing) the override of `day` would move, nothing saved."""
+    def change(s: Session, now: dt.datetime) -> tuple[dict[str, Any], str | None]:
+        if remove:
+            deadlines.remove_override(s, day, actor.name, now)
+        else:
+            deadlines.set_override(s, day, kind, periods, note, actor.name, now)
+        return _override_reason(day, remove), None
+
+    return _dry_run(rt, actor, change)
+
+
+def preview_department_calendar(rt: Runtime, code: str, timezone: str, holidays: list[tuple[str, str]],
+                                actor: Actor, remove: bool = False) -> list[dict[str, Any]]:
+    """The open deadlines of the department that giving it this calendar (or removing its own) would move."""
+    def change(s: Session, now: dt.datetime) -> tuple[dict[str, Any], str | None]:
+        if remove:
+            departments.remove_calendar(s, code, actor.name, now)
+        else:
+            departments.set_calendar(s, code, timezone, holidays, actor.name, now)
+        return {"reason": "department_calendar", "department": code}, code
+
+    return _dry_run(rt, actor, change)
+
+
+def recent_moves(rt: Runtime, since: dt.datetime, day: dt.date | None = None, department: str | None = None,
+                 removed: bool = False) -> list[dict[str, Any]]:
+    """The deadlines a calendar change saved since `since` moved (read back from the history)."""
+    reason = (_override_reason(day, removed) if day is not None
+              else {"reason": "department_calendar", "department": department})
+    return _moves(rt.session, since, reason)

@@ -23,6 +23,7 @@ def _locale() -> str:
 
 def register(app: Flask, api_blueprints: list[Any]) -> None:
     from web.ui import (
+        admin,
         calendars,
         client_pages,
         complaints,
@@ -47,7 +48,7 @@ def register(app: Flask, api_blueprints: list[Any]) -> None:
     babel.init_app(app, locale_selector=_locale, default_timezone=app.config["TIMEZONE"],
                    default_translation_directories="translations")
     for module in (pages, intake, tasks, complaints, conversation, public, client_pages, processes, incidents,
-                   calendars, reports, process_changes):
+                   calendars, reports, process_changes, admin):
         app.register_blueprint(module.bp)
     csrf.exempt(public.bp)
     csrf.exempt(client_pages.bp)

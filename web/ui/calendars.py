@@ -1,9 +1,10 @@
-"""«Календарь подразделения»: QMS gives a branch its time zone and regional days off (its deadlines follow)."""
+"""«Календарь подразделения»: QMS gives a branch its time zone and regional days off (its deadlines follow, shown
+before saving as a preview and after it)."""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -46,21 +47,32 @@ def department(code: str) -> str | Response:
     values: dict[str, Any] = {"timezone": own.timezone if own else "",
                               "holidays": _holidays_text(own.holidays) if own else ""}
     errors: dict[str, list[str]] = {}
+    moves, outcome = None, None
     if request.method == "POST":
         values = {"timezone": request.form.get("timezone", "").strip(), "holidays": request.form.get("holidays", "")}
         engine = current_app.extensions["complaint_engine"]
+        action = request.form.get("action")
+        holidays = _parse_holidays(values["holidays"])
         try:
-            if request.form.get("action") == "remove":
-                moved = engine.remove_department_calendar(code, actor())
+            if action in ("preview", "preview_remove"):
+                # What saving would move, nothing saved (the same recomputation, rolled back).
+                moves = engine.preview_department_calendar(code, values["timezone"], holidays, actor(),
+                                                           remove=action == "preview_remove")
+                outcome = action
             else:
-                moved = engine.set_department_calendar(code, values["timezone"],
-                                                       _parse_holidays(values["holidays"]), actor())
+                since = engine.runtime.clock()
+                if action == "remove":
+                    moved = engine.remove_department_calendar(code, actor())
+                else:
+                    moved = engine.set_department_calendar(code, values["timezone"], holidays, actor())
+                flash(_("Календарь сохранён; сроки пересчитаны в открытых претензиях: %(n)s.", n=moved), "ok")
+                moves = engine.recent_moves(since, department=code)
+                outcome = "removed" if action == "remove" else "saved"
+                own = db.session.get(DepartmentCalendar, found.id)
         except InvalidInput as err:
             errors = _form_errors(localized_fields(err.fields))
-        else:
-            flash(_("Календарь сохранён; сроки пересчитаны в открытых претензиях: %(n)s.", n=moved), "ok")
-            return redirect(url_for("calendars.department", code=code))
     return render_template("calendar_department.html", department=found, own=own, values=values, errors=errors,
+                           moves=moves, outcome=outcome,
                            company=current_app.config["TIMEZONE"]), 422 if errors else 200
 
 
