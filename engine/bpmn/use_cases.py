@@ -226,7 +226,7 @@ def replay_check(rt: Runtime, key: str, bundle: Bundle | None = None, version: i
         forms_of = bundle.forms
     else:
         if version is None:
-            raise InvalidInput("Name what to replay.", {"version": ["Choose a version or send a bundle."]})
+            raise InvalidInput("Name what to replay.", {"version": [Message("Choose a version or send a bundle.")]})
         deployed = rt.definitions.version(s, key, version)
         spec, subprocess_specs, forms_of = deployed.spec, deployed.subprocess_specs, deployed.forms
     replayer = replay.Replayer(s, spec, subprocess_specs, forms_of, rt.script_engine, rt.tz)
@@ -241,7 +241,7 @@ def migrate_instances(rt: Runtime, key: str, from_version: int, to_version: int,
     whether it can move and why not. A refused instance is left exactly as it was."""
     s = rt.session
     if from_version == to_version:
-        raise InvalidInput("Nothing to move.", {"to_version": ["Choose a version other than the source."]})
+        raise InvalidInput("Nothing to move.", {"to_version": [Message("Choose a version other than the source.")]})
     source = rt.definitions.version(s, key, from_version)
     target = rt.definitions.version(s, key, to_version)
     chosen = _instances_to_move(s, source, instances)

@@ -226,6 +226,6 @@ def replay(session: Session, client_id: int, key: str, request_hash: str) -> tup
         return None
     if record.request_hash != request_hash:
         raise InvalidInput("This Idempotency-Key was used for a different request.",
-                           {"Idempotency-Key": ["Use a new key for a new appeal."]})
+                           {"Idempotency-Key": [Message("Use a new key for a new appeal.")]})
     appeal = session.scalars(select(Appeal).where(Appeal.number == record.body["appeal"])).one()
     return appeal, session.scalar(select(Complaint).where(Complaint.appeal_id == appeal.id))

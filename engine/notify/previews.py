@@ -6,6 +6,7 @@ from typing import Any
 from jinja2 import TemplateError, meta
 
 from engine.errors import InvalidInput
+from engine.messages import Message
 from engine.notify.notifications import _JINJA, DEFAULTS
 
 _STEP = {"number": "P2611270003", "step": "1.3", "due_at": "01.12.2026 18:00",
@@ -53,7 +54,7 @@ def preview(kind: str, subject: str, body: str) -> dict[str, Any]:
             unknown |= meta.find_undeclared_variables(_JINJA.parse(text)) - sample.keys()
             rendered[name] = _JINJA.from_string(text).render(sample)
         except TemplateError as err:
-            problems[name] = [f"Template error: {err}"]
+            problems[name] = [Message("Template error: {error}", error=err)]
     if problems:
         raise InvalidInput("The template has errors.", problems)
     return {"subject": rendered["subject"].strip(), "body": rendered["body"], "unknown": sorted(unknown),
