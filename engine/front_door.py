@@ -17,6 +17,9 @@ from engine.bpmn.runtime import Runtime
 from engine.client import use_cases as client
 from engine.client.survey import Verdict
 from engine.client.tracking import ClientStatus
+from engine.history import use_cases as history
+from engine.history.vault import OpenedEvent
+from engine.history.verify import Report
 from engine.intake import use_cases as intake
 from engine.intake.appeals import AppealInput, NewFile
 from engine.intake.public import FeedbackInput, ReviewInput
@@ -132,6 +135,22 @@ class ProcessEngine:
 
     def form_schema(self, row: Task) -> dict[str, Any] | None:
         return bpmn.form_schema(self.runtime, row)
+
+    # --- history: the tamper-evident record of each instance ---------------------------------------
+    def history(self, business_key: str) -> list[OpenedEvent]:
+        return history.history(self.runtime, business_key)
+
+    def verify_history(self) -> Report:
+        return history.verify_history(self.runtime)
+
+    def verify_complaint_history(self, business_key: str) -> Report:
+        return history.verify_complaint_history(self.runtime, business_key)
+
+    def verify_history_export(self, document: Any) -> Report:
+        return history.verify_history_export(self.runtime, document)
+
+    def export_history(self, business_key: str, actor: Actor) -> dict[str, Any]:
+        return history.export_history(self.runtime, business_key, actor)
 
     # --- time: timers, deadlines, the calendar ----------------------------------------------------
     def fire_due_timers(self, now: dt.datetime | None = None) -> list[str]:
