@@ -9,6 +9,7 @@ from engine.bpmn.runtime import Runtime
 from engine.errors import InstanceNotFound, InvalidInput
 from engine.history import export, vault, verify
 from engine.people.actor import Actor
+from engine.privacy import exports
 from models import ProcessInstance
 
 
@@ -41,7 +42,10 @@ def export_history(rt: Runtime, business_key: str, actor: Actor) -> dict[str, An
                                    .order_by(ProcessInstance.id)))
         if not instances:
             raise InstanceNotFound(f"No process instance for {business_key}.")
-        return export.document(s, instances, business_key, actor.name, rt.clock())
+        document = export.document(s, instances, business_key, actor.name, rt.clock())
+        exports.note(s, actor, "history", "json", {"complaint": business_key},
+                     sum(len(i["events"]) for i in document["instances"]), rt.clock())
+        return document
 
 
 def _instance_ids(rt: Runtime, business_key: str) -> list[int]:
