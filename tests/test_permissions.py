@@ -58,6 +58,16 @@ class World:
 
         return {"month": "2026-11", **{name: "1" for name in INDICATORS}}
 
+    def consent(self) -> int:
+        """A consent given on the site form, to withdraw."""
+        from engine.intake.public import FeedbackInput
+        from models import Consent
+
+        appeal, _c, _d = self.engine.submit_feedback(FeedbackInput(
+            type="gratitude", message="Спасибо", email="client@example.ru", consent_personal_data=True,
+            consent_agreement=True), None)
+        return db.session.scalar(select(Consent.id).where(Consent.appeal_id == appeal.id).limit(1))
+
     def with_override(self, day: str) -> str:
         self.engine.set_calendar_override(dt.date.fromisoformat(day), "day_off", [], "Проверка прав", Actor.system())
         return f"/api/v1/calendar/overrides/{day}"
@@ -174,6 +184,14 @@ EXAMPLES: dict[str, Example] = {
     "PUT /api/v1/templates/<kind>": lambda w: ("/api/v1/templates/ack_client", {
         "json": {"subject": "Обращение {{ number }}", "body": "Срок ответа: {{ answer_by }}"}}),
     "GET /api/v1/outbox": lambda w: ("/api/v1/outbox", {}),
+    "GET /privacy/consents": lambda w: ("/privacy/consents?state=active&from=2026-01-01", {}),
+    "POST /privacy/consents/<int:consent_id>/withdraw": lambda w: (f"/privacy/consents/{w.consent()}/withdraw", {
+        "data": {"note": "Письмо клиента"}}),
+    "GET /privacy/erasure": lambda w: ("/privacy/erasure?phone=%2B7 951 511-35-23", {}),
+    "POST /privacy/erasure": lambda w: ("/privacy/erasure", {"data": {"email": "nobody@example.ru"}}),
+    "GET /privacy/retention": lambda w: ("/privacy/retention", {}),
+    "GET /privacy/exports": lambda w: ("/privacy/exports", {}),
+    "GET /api/v1/privacy/consents": lambda w: ("/api/v1/privacy/consents?kind=personal_data", {}),
 }
 # Allowed calls whose success is a domain answer rather than 2xx/3xx: nothing to retry, nothing to delete.
 DOMAIN_ANSWERS = {"POST /api/v1/incidents/<int:incident_id>/retry": 404,

@@ -81,6 +81,10 @@ TABLE: dict[str, Rule] = {
     # Department calendars: QMS.
     "GET /calendar/departments": page(QMS), "GET /calendar/departments/<code>": page(QMS),
     "POST /calendar/departments/<code>": page(QMS),
+    # Personal data (152-FZ): QMS keeps the consent register, erases on request, sees retention and exports.
+    "GET /privacy/consents": page(QMS), "POST /privacy/consents/<int:consent_id>/withdraw": page(QMS),
+    "GET /privacy/erasure": page(QMS), "POST /privacy/erasure": page(QMS),
+    "GET /privacy/retention": page(QMS), "GET /privacy/exports": page(QMS),
     # The API.
     "POST /api/v1/appeals": api("appeals:write", *REGISTRARS),
     "GET /api/v1/complaints/<number>": api("complaints:read", *READERS),
@@ -114,6 +118,7 @@ TABLE: dict[str, Rule] = {
     "GET /api/v1/reports/monthly": api("reports:read", *REPORTS),
     "GET /api/v1/reports/kpi": api("reports:read", *REPORTS),
     "GET /api/v1/reports/weekly": api("reports:read", *REPORTS),
+    "GET /api/v1/privacy/consents": api("complaints:read", QMS),
 }
 
 

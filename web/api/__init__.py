@@ -47,12 +47,13 @@ def _modules() -> tuple[Any, ...]:
         feedback,
         incidents,
         instances,
+        privacy,
         reports,
         tasks,
     )
 
     return (appeals, complaints, conversation, tasks, calendar, incidents, admin, feedback, definitions, instances,
-            reports)
+            reports, privacy)
 
 
 def register(app: Flask) -> ProblemApi:

@@ -42,6 +42,10 @@ RUSSIAN: list[tuple[re.Pattern[str], str]] = [(re.compile(p), r) for p, r in [
     (r"^The number is out of range\.$", "Число вне допустимого диапазона."),
     (r"^Give a date between (\d+) and (\d+)\.$", r"Укажите дату между \1 и \2 годом."),
     (r"^(.*): the content is not a (\S+) file\.$", r"\1: содержимое файла не соответствует типу \2."),
+    (r"^A phone number has at least (\d+) digits\.$", r"В номере телефона не меньше \1 цифр."),
+    (r"^A personal INN has 12 digits.*$",
+     "ИНН физического лица — 12 цифр; ИНН организации не относится к персональным данным."),
+    (r"^Give a phone, an e-mail or a personal INN\.$", "Укажите телефон, e-mail или ИНН физического лица."),
     (r"^Too many submissions from this address.*$",
      "Слишком много отправок с этого адреса; попробуйте через несколько минут."),
 ]]
