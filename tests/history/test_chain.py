@@ -157,3 +157,49 @@ def test_an_inserted_row_is_named(app: Flask, client: FlaskClient, auth: dict[st
                      i=last.instance_id, seq=last.seq + 1, at=at, prev=last.hash, hash=forged)
     broken = _first_break(app, client, auth)
     assert (broken["seq"], broken["problem"]) == (last.seq + 1, "head_mismatch")
+
+
+def test_timers_calendar_moves_and_assignments_keep_every_chain_valid(engine: ProcessEngine, register: Any) -> None:
+    """The other writers of history (timers firing, deadlines moved by the calendar, claims and assignments)
+    append to the same chains: after each, every chain still verifies and the head is the last event."""
+    import datetime as dt
+
+    import time_machine
+
+    from tests.engine.test_deadlines import msk
+
+    with time_machine.travel(msk("2025-11-24T10:00"), tick=False) as clock:
+        number = register()
+        engine.set_calendar_override(dt.date(2025, 11, 24), "shortened", [("09:00", "10:30")], "учения", Actor("qms"))
+        clock.move_to(msk("2025-11-25T09:31"))
+        assert engine.fire_due_timers()
+        [task] = db.session.scalars(select(Task).where(Task.business_key == number, Task.status == "open"))
+        engine.assign(task.id, "qms", Actor("qms"), "Разберусь сам")
+        instance = instance_of(number)
+        kinds = [e.kind for e in history_events(instance_id=instance.id)]
+        assert {"deadline_moved", "task_assigned"} <= set(kinds) and any(k.startswith("timer_") for k in kinds)
+        rows = list(db.session.scalars(select(InstanceEvent).where(InstanceEvent.instance_id == instance.id)
+                                       .order_by(InstanceEvent.seq)))
+        assert (instance.history_seq, instance.history_head) == (rows[-1].seq, rows[-1].hash)
+        assert engine.verify_history().ok
+
+
+def test_an_event_alone_moves_the_head_at_commit_and_a_rollback_forgets_it(engine: ProcessEngine,
+                                                                         register: Any) -> None:
+    """A use case that writes nothing else on the instance (a note in the history) still leaves the head
+    right; a rolled-back append leaves no trace for the next one."""
+    import datetime as dt
+
+    from engine.history import writer
+
+    number = register()
+    instance = instance_of(number)
+    seq = instance.history_seq
+    writer.append(db.session, instance, "qms", "note", dt.datetime.now(dt.UTC), {"text": "rolled back"})
+    db.session.rollback()
+    instance = instance_of(number)
+    writer.append(db.session, instance, "qms", "note", dt.datetime.now(dt.UTC), {"text": "kept"})
+    db.session.commit()
+    instance = instance_of(number)
+    assert instance.history_seq == seq + 1
+    assert history_events("note")[0].data == {"text": "kept"} and engine.verify_history().ok
