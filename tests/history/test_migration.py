@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from engine.history import verify
 from engine.history.vault import opened_events
+from tests.conftest import empty_database
 from web.app import create_app
 from web.config import TestingConfig
 
@@ -26,20 +26,9 @@ T0 = dt.datetime(2025, 11, 24, 7, 0, 0, 123456, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def empty_database(database_url: str, tmp_path: Path) -> Iterator[str]:
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrated.sqlite'}"
-        return
-    name = f"{url.database}_migrated"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+def fresh_database(database_url: str, tmp_path: Path) -> Iterator[str]:
+    with empty_database(database_url, tmp_path, "migrated") as url:
+        yield url
 
 
 def _previous() -> str:
@@ -72,14 +61,14 @@ def _seed(conn: Any) -> None:
                                   for i, at, actor, kind, data in EVENTS])
 
 
-def test_existing_history_is_sealed_chained_and_guarded(empty_database: str) -> None:
+def test_existing_history_is_sealed_chained_and_guarded(fresh_database: str) -> None:
     class Config(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = empty_database
+        SQLALCHEMY_DATABASE_URI = fresh_database
 
     app = create_app(Config)
     with app.app_context():
         upgrade(directory=str(MIGRATIONS), revision=_previous())
-        other = create_engine(empty_database)
+        other = create_engine(fresh_database)
         with other.begin() as conn:
             _seed(conn)
         upgrade(directory=str(MIGRATIONS), revision=REVISION)
