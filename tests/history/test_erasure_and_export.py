@@ -146,6 +146,7 @@ def test_the_audit_page_shows_the_chain_and_names_a_break(app: Flask, walked: st
                                    .order_by(InstanceEvent.seq)))
     assert 'data-test="chain-ok"' in page and f'data-seq="{rows[-1].seq}"' in page
     assert rows[-1].hash.hex()[:16] in page and "перезвонить" in page
+    assert f"№{rows[-1].seq}, SHA-256 <code>{rows[-1].hash.hex()}</code>" in page  # the head to keep elsewhere
     assert f'href="/complaints/{walked}/history.json"' in page
     behind_the_guard("UPDATE instance_event SET kind = 'task_claimed' WHERE id = :id", id=rows[2].id)
     page = qms.get(f"/complaints/{walked}/history").get_data(as_text=True)

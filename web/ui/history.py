@@ -40,8 +40,9 @@ def history_page(number: str) -> str:
     tasks = {t.id: t for t in db.session.scalars(select(Task).where(Task.business_key == number))}
     files = {a.id: a.filename for a in db.session.scalars(select(Attachment).where(
         Attachment.appeal_id == complaint.appeal_id))}
+    heads = {e.instance_id: e for e in sorted(events, key=lambda e: e.seq)}  # the last event of each instance
     return render_template("history.html", c=complaint, rows=history_rows(events, tasks, files), report=report,
-                           problem=PROBLEMS.get(report.broken.problem) if report.broken else None)
+                           heads=heads.values(), problem=PROBLEMS.get(report.broken.problem) if report.broken else None)
 
 
 @bp.route("/complaints/<number>/history.json")
