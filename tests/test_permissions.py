@@ -108,6 +108,9 @@ EXAMPLES: dict[str, Example] = {
     "POST /api/v1/complaints/<number>/messages": lambda w: (f"/api/v1/complaints/{w.number}/messages", {
         "json": {"subject": "Ответ", "text": "Мы разбираемся"}}),
     "GET /complaints/<number>/diagram": lambda w: (f"/complaints/{w.number}/diagram", {}),
+    "GET /complaints/<number>/history": lambda w: (f"/complaints/{w.number}/history", {}),
+    "GET /complaints/<number>/history.json": lambda w: (f"/complaints/{w.number}/history.json", {}),
+    "GET /api/v1/history/verify": lambda w: ("/api/v1/history/verify", {}),
     "GET /processes": lambda w: ("/processes", {}),
     "GET /processes/<key>/versions/<int:version>": lambda w: ("/processes/complaint/versions/1", {}),
     "GET /processes/<key>/diff": lambda w: ("/processes/complaint/diff?from=1&to=1", {}),

@@ -67,6 +67,8 @@ TABLE: dict[str, Rule] = {
     "GET /complaints/<number>": page(*READERS), "GET /attachments/<int:attachment_id>": page(*READERS),
     "POST /complaints/<number>/messages": page(*WORKERS),
     "GET /complaints/<number>/diagram": page(*READERS),
+    # The tamper-evident history: QMS reads a complaint's chain and exports it for an auditor.
+    "GET /complaints/<number>/history": page(QMS), "GET /complaints/<number>/history.json": page(QMS),
     # Process definitions and incidents: the process owner and QMS.
     "GET /processes": page(*PROCESS), "GET /processes/<key>/versions/<int:version>": page(*PROCESS),
     "GET /processes/<key>/diff": page(*PROCESS),
@@ -119,6 +121,7 @@ TABLE: dict[str, Rule] = {
     "GET /api/v1/reports/kpi": api("reports:read", *REPORTS),
     "GET /api/v1/reports/weekly": api("reports:read", *REPORTS),
     "GET /api/v1/privacy/consents": api("complaints:read", QMS),
+    "GET /api/v1/history/verify": api("complaints:read", QMS),
 }
 
 

@@ -96,7 +96,7 @@ def shred(session: Session, instance_ids: Iterable[int], reason: str, actor: str
     for instance in session.scalars(stmt.with_for_update().execution_options(populate_existing=True)):
         if instance.history_erased_at is not None:
             continue
-        instance.history_key = None
+        writer.forget_key(session, instance)
         instance.history_erased_at, instance.history_erased_reason = now, reason
         writer.append(session, instance, actor, "history_erased", now, None)
         done += 1

@@ -130,6 +130,8 @@ def test_erasure_removes_the_person_everywhere_and_keeps_the_figures(app: Flask,
     assert events[-1].kind == "history_erased" and all(e.erased and e.data is None for e in events)
     checked = engine.verify_history()
     assert checked.ok and checked.erased == 1 and checked.events >= len(events)
+    command = app.test_cli_runner().invoke(args=["verify-history"])
+    assert command.exit_code == 0, command.output
     # The figures of the case stay.
     kept = db.session.get(Complaint, complaint_id)
     assert (kept.justification, kept.importance, kept.compensation, kept.satisfied, kept.loyal,

@@ -44,3 +44,12 @@ def test_list_exports_attachments_and_reports_are_recorded(app: Flask, engine: P
 
 def _number(appeal_id: int) -> str:
     return db.session.get(Appeal, appeal_id).number or ""
+
+
+def test_the_auditors_history_export_is_recorded(app: Flask, engine: ProcessEngine, register: Any,
+                                                 qms_client: Any) -> None:
+    number = register()
+    answer = qms_client.get(f"/complaints/{number}/history.json")
+    events = sum(len(i["events"]) for i in answer.get_json()["instances"])
+    assert answer.status_code == 200 and events > 0
+    assert _log() == [("Матвеева Анна", "history", "json", {"complaint": number}, events)]

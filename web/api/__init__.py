@@ -45,6 +45,7 @@ def _modules() -> tuple[Any, ...]:
         conversation,
         definitions,
         feedback,
+        history,
         incidents,
         instances,
         privacy,
@@ -53,7 +54,7 @@ def _modules() -> tuple[Any, ...]:
     )
 
     return (appeals, complaints, conversation, tasks, calendar, incidents, admin, feedback, definitions, instances,
-            reports, privacy)
+            reports, privacy, history)
 
 
 def register(app: Flask) -> ProblemApi:
