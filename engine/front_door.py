@@ -17,6 +17,9 @@ from engine.bpmn.runtime import Runtime
 from engine.client import use_cases as client
 from engine.client.survey import Verdict
 from engine.client.tracking import ClientStatus
+from engine.history import use_cases as history
+from engine.history.vault import OpenedEvent
+from engine.history.verify import Report
 from engine.intake import use_cases as intake
 from engine.intake.appeals import AppealInput, NewFile
 from engine.intake.public import FeedbackInput, ReviewInput
@@ -25,6 +28,8 @@ from engine.notify.notifications import Delivery
 from engine.people import use_cases as people
 from engine.people.actor import Actor
 from engine.people.directory import ResponsibleSpec
+from engine.privacy import use_cases as privacy
+from engine.privacy.subjects import SubjectQuery
 from engine.reports import use_cases as reports
 from engine.settings import EngineSettings
 from engine.time import use_cases as time
@@ -32,9 +37,13 @@ from engine.time.deadlines import CalendarSource
 from models import (
     ApiClient,
     Appeal,
+    AuditLog,
     ClientMessage,
     ClientSurvey,
     Complaint,
+    Consent,
+    CronRun,
+    DataExport,
     Department,
     Incident,
     ProcessDefinition,
@@ -141,6 +150,22 @@ class ProcessEngine:
 
     def form_schema(self, row: Task) -> dict[str, Any] | None:
         return bpmn.form_schema(self.runtime, row)
+
+    # --- history: the tamper-evident record of each instance ---------------------------------------
+    def history(self, business_key: str) -> list[OpenedEvent]:
+        return history.history(self.runtime, business_key)
+
+    def verify_history(self) -> Report:
+        return history.verify_history(self.runtime)
+
+    def verify_complaint_history(self, business_key: str) -> Report:
+        return history.verify_complaint_history(self.runtime, business_key)
+
+    def verify_history_export(self, document: Any) -> Report:
+        return history.verify_history_export(self.runtime, document)
+
+    def export_history(self, business_key: str, actor: Actor) -> dict[str, Any]:
+        return history.export_history(self.runtime, business_key, actor)
 
     # --- time: timers, deadlines, the calendar ----------------------------------------------------
     def fire_due_timers(self, now: dt.datetime | None = None) -> list[str]:
@@ -286,3 +311,31 @@ class ProcessEngine:
 
     def send_monthly_report(self, recipients: list[str], now: dt.datetime | None = None) -> str | None:
         return reports.send_monthly_report(self.runtime, recipients, now)
+
+    # --- personal data: consents, erasure, retention, recorded exports --------------------------------
+    def consent_register(self, filters: dict[str, Any]) -> list[Consent]:
+        return privacy.consent_register(self.runtime, filters)
+
+    def withdraw_consent(self, consent_id: int, note: str, actor: Actor) -> Consent:
+        return privacy.withdraw_consent(self.runtime, consent_id, note, actor)
+
+    def erasure_preview(self, query: SubjectQuery) -> dict[str, Any]:
+        return privacy.erasure_preview(self.runtime, query)
+
+    def erase_subject(self, query: SubjectQuery, actor: Actor) -> dict[str, Any]:
+        return privacy.erase_subject(self.runtime, query, actor)
+
+    def apply_retention(self, now: dt.datetime | None = None) -> dict[str, int] | None:
+        return privacy.apply_retention(self.runtime, now)
+
+    def record_export(self, actor: Actor, what: str, fmt: str, filters: dict[str, Any], rows: int) -> None:
+        privacy.record_export(self.runtime, actor, what, fmt, filters, rows)
+
+    def export_log(self) -> list[DataExport]:
+        return privacy.export_log(self.runtime)
+
+    def retention_runs(self) -> list[CronRun]:
+        return privacy.retention_runs(self.runtime)
+
+    def erasures(self) -> list[AuditLog]:
+        return privacy.erasures(self.runtime)

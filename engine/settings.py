@@ -6,6 +6,7 @@ from pathlib import Path
 
 from engine.bpmn.bounds import ScriptLimits
 from engine.intake.public import PublicRules
+from engine.privacy.retention import RetentionRules
 from engine.time.calendar import DEFAULT_WEEK, Period
 
 
@@ -24,3 +25,4 @@ class EngineSettings:
     attachments_dir: Path = Path("instance/attachments")
     public: PublicRules = field(default_factory=PublicRules)
     script_limits: ScriptLimits = field(default_factory=ScriptLimits)
+    retention: RetentionRules = field(default_factory=RetentionRules)

@@ -19,6 +19,7 @@ from models.complaints import (
 from models.deadlines import AuditLog, CalendarOverride, Deadline, DepartmentCalendar, Outbox, Timer
 from models.directory import ROLES, ApiClient, Department, Responsible, User
 from models.intake import Consent, IdempotencyRecord, IngestedMessage, NotificationTemplate, Review
+from models.privacy import DataExport
 from models.process import Incident, InstanceEvent, ProcessDefinition, ProcessInstance, Task
 from models.reports import CronRun, KpiWeight
 
@@ -44,6 +45,7 @@ __all__ = [
     "CorrectiveAction",
     "Counterparty",
     "CronRun",
+    "DataExport",
     "Deadline",
     "Department",
     "DepartmentCalendar",

@@ -30,6 +30,7 @@ class ClientMessage(Base):
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
     author: Mapped[str] = mapped_column(String(200))
     author_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    anonymised_at: Mapped[dt.datetime | None]
     outbox: Mapped[Outbox | None] = relationship()
     complaint: Mapped[Complaint] = relationship()
 

@@ -66,6 +66,8 @@ class Appeal(Base):
     author: Mapped[str] = mapped_column(String(200))
     author_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # When the personal data of the case (this appeal, its complaint and what hangs on them) was removed.
+    anonymised_at: Mapped[dt.datetime | None]
 
     counterparty: Mapped[Counterparty | None] = relationship()
     contact: Mapped[Contact | None] = relationship()

@@ -95,6 +95,7 @@ class Outbox(Base):
     # A report sent as a file (the monthly XLSX); small enough to keep with the row until it is sent.
     attachment_name: Mapped[str | None] = mapped_column(String(200))
     attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
+    anonymised_at: Mapped[dt.datetime | None]
 
 
 class AuditLog(Base):

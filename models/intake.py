@@ -5,13 +5,15 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
+from models.complaints import Appeal
 
 
 class Consent(Base):
-    """A consent given on a public form, with the version of the text the person saw and when."""
+    """A consent given on a public form: whose, to which version of the text, for what, through which channel,
+    when, and when it was withdrawn. Erasure keeps the record and drops the identity (`erased_at`)."""
 
     __tablename__ = "consent"
     __table_args__ = (Index("ix_consent_ip_at", "ip", "given_at"),)
@@ -22,6 +24,18 @@ class Consent(Base):
     text_version: Mapped[str] = mapped_column(String(40))
     given_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     ip: Mapped[str | None] = mapped_column(String(64))
+    # Whose consent it is, as the person gave it on the form (the register is searched by these).
+    person: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(60))
+    email: Mapped[str | None] = mapped_column(String(200), index=True)
+    inn: Mapped[str | None] = mapped_column(String(12))
+    purpose: Mapped[str] = mapped_column(String(40), default="")
+    channel: Mapped[str] = mapped_column(String(30), default="")
+    withdrawn_at: Mapped[dt.datetime | None]
+    withdrawn_by: Mapped[str | None] = mapped_column(String(200))
+    withdrawal_note: Mapped[str | None] = mapped_column(String(300))
+    erased_at: Mapped[dt.datetime | None]
+    appeal: Mapped[Appeal | None] = relationship()
 
 
 class Review(Base):
@@ -38,6 +52,7 @@ class Review(Base):
     publish: Mapped[bool] = mapped_column(default=False)
     appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeal.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    anonymised_at: Mapped[dt.datetime | None]
 
 
 class IdempotencyRecord(Base):

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
 
 from engine import Actor, AppealInput, ProcessEngine
 from models import Base, db
@@ -49,6 +51,25 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
         f"sqlite:///{tmp_path_factory.mktemp('db') / 'complaint_desk_test.sqlite'}"
 
 
+@contextmanager
+def empty_database(database_url: str, folder: Path, suffix: str) -> Iterator[str]:
+    """An empty database of the same kind as the one under test: a SQLite file in `folder`, or a PostgreSQL
+    database named after the test database with `suffix`, dropped afterwards."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{folder / f'{suffix}.sqlite'}"
+        return
+    name = f"{url.database}_{suffix}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def config(database_url: str) -> type[TestingConfig]:
     class Config(TestingConfig):
@@ -69,13 +90,22 @@ def _schema(config: type[TestingConfig]) -> None:
 
 
 def _truncate() -> None:
+    """Empty every table between tests. The history tables refuse deletes (migration 0010_history_chain):
+    PostgreSQL skips its triggers for this transaction as a replica would; on SQLite, which cannot switch
+    triggers off, they are dropped and made again from their own SQL."""
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
+            triggers = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+            for name, _sql in triggers:
+                conn.execute(text(f'DROP TRIGGER "{name}"'))
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(table.delete())
+            for _name, sql in triggers:
+                conn.execute(text(sql))
 
 
 @pytest.fixture
@@ -129,6 +159,16 @@ def register(engine: ProcessEngine) -> Any:
         return complaint.number
 
     return _register
+
+
+def history_events(*kinds: str, instance_id: int | None = None) -> list[Any]:
+    """History events with their data opened, as the engine reads them (event data is stored sealed),
+    oldest first; only these kinds and this instance when given."""
+    from engine.history.vault import opened_events
+    from models import ProcessInstance
+
+    ids = [instance_id] if instance_id is not None else db.session.scalars(select(ProcessInstance.id))
+    return sorted(opened_events(db.session, ids, kinds or None), key=lambda e: e.id)
 
 
 def race(app: Flask, count: int, request: Any) -> list[Any]:

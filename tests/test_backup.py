@@ -9,29 +9,18 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
 
 from engine import Actor, ProcessEngine
 from models import Complaint, Task, Timer, db
+from tests.conftest import empty_database
 from tests.engine.test_paths import ACCEPT
 
 
 @pytest.fixture
 def fresh_database(database_url: str, tmp_path: Path) -> Iterator[str]:
     """An empty database of the same kind as the one under test."""
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'restored.sqlite'}"
-        return
-    name = f"{url.database}_restored"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with empty_database(database_url, tmp_path, "restored") as url:
+        yield url
 
 
 def _contents(read: Any) -> dict[str, list[tuple]]:

@@ -65,6 +65,16 @@ class World:
 
         return {"month": "2026-11", **{name: "1" for name in INDICATORS}}
 
+    def consent(self) -> int:
+        """A consent given on the site form, to withdraw."""
+        from engine.intake.public import FeedbackInput
+        from models import Consent
+
+        appeal, _c, _d = self.engine.submit_feedback(FeedbackInput(
+            type="gratitude", message="Спасибо", email="client@example.ru", consent_personal_data=True,
+            consent_agreement=True), None)
+        return db.session.scalar(select(Consent.id).where(Consent.appeal_id == appeal.id).limit(1))
+
     def with_override(self, day: str) -> str:
         self.engine.set_calendar_override(dt.date.fromisoformat(day), "day_off", [], "Проверка прав", Actor.system())
         return f"/api/v1/calendar/overrides/{day}"
@@ -121,6 +131,9 @@ EXAMPLES: dict[str, Example] = {
     "POST /api/v1/complaints/<number>/messages": lambda w: (f"/api/v1/complaints/{w.number}/messages", {
         "json": {"subject": "Ответ", "text": "Мы разбираемся"}}),
     "GET /complaints/<number>/diagram": lambda w: (f"/complaints/{w.number}/diagram", {}),
+    "GET /complaints/<number>/history": lambda w: (f"/complaints/{w.number}/history", {}),
+    "GET /complaints/<number>/history.json": lambda w: (f"/complaints/{w.number}/history.json", {}),
+    "GET /api/v1/history/verify": lambda w: ("/api/v1/history/verify", {}),
     "GET /processes": lambda w: ("/processes", {}),
     "GET /processes/<key>/versions/<int:version>": lambda w: ("/processes/complaint/versions/1", {}),
     "GET /processes/<key>/diff": lambda w: ("/processes/complaint/diff?from=1&to=1", {}),
@@ -244,6 +257,14 @@ EXAMPLES: dict[str, Example] = {
         "name": f"site-{next(SERIAL)}", "scopes": "appeals:write", "channels": "site_form", "user": ""}}),
     "POST /admin/api-clients/<int:client_id>/revoke": lambda w: (f"/admin/api-clients/{w.api_client_id()}/revoke",
                                                                  {}),
+    "GET /privacy/consents": lambda w: ("/privacy/consents?state=active&from=2026-01-01", {}),
+    "POST /privacy/consents/<int:consent_id>/withdraw": lambda w: (f"/privacy/consents/{w.consent()}/withdraw", {
+        "data": {"note": "Письмо клиента"}}),
+    "GET /privacy/erasure": lambda w: ("/privacy/erasure?phone=%2B7 951 511-35-23", {}),
+    "POST /privacy/erasure": lambda w: ("/privacy/erasure", {"data": {"email": "nobody@example.ru"}}),
+    "GET /privacy/retention": lambda w: ("/privacy/retention", {}),
+    "GET /privacy/exports": lambda w: ("/privacy/exports", {}),
+    "GET /api/v1/privacy/consents": lambda w: ("/api/v1/privacy/consents?kind=personal_data", {}),
 }
 # Allowed calls whose success is a domain answer rather than 2xx/3xx: nothing to retry, nothing to delete.
 DOMAIN_ANSWERS = {"POST /api/v1/incidents/<int:incident_id>/retry": 404,

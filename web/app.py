@@ -12,6 +12,7 @@ from engine.bpmn.bounds import ScriptLimits
 from engine.intake.public import PublicRules
 from engine.notify.notifications import Delivery
 from engine.notify.transports import SmtpTransport, TelegramTransport
+from engine.privacy.retention import RetentionRules
 from models import db
 from web import api, cli, errors, hostile_input, permissions, security, ui, vendor
 from web.config import ROOT, Config
@@ -38,6 +39,7 @@ def engine_settings(app: Flask) -> EngineSettings:
             max_steps=c["SCRIPT_MAX_STEPS"], max_cpu_seconds=c["SCRIPT_MAX_CPU_SECONDS"],
             max_wall_seconds=c["SCRIPT_MAX_WALL_SECONDS"], max_depth=c["SCRIPT_MAX_DEPTH"],
             max_items=c["SCRIPT_MAX_ITEMS"], max_memory_bytes=c["SCRIPT_MAX_MEMORY_MB"] * 1024 * 1024),
+        retention=RetentionRules(**c["RETENTION_DAYS"]),
         week={day: tuple((dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for a, b in periods)
               for day, periods in c["WORK_WEEK"].items()},
     )

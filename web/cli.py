@@ -22,6 +22,7 @@ def _fail(err: EngineError) -> None:
 def register(app: Flask) -> None:
     register_timer_commands(app)
     register_backup_commands(app)
+    register_history_commands(app)
 
     @app.cli.command("deploy-processes")
     def deploy_processes() -> None:
@@ -149,6 +150,35 @@ def register_backup_commands(app: Flask) -> None:
         except BackupError as err:
             raise click.ClickException(str(err)) from err
         click.echo(f"restored from {file}")
+
+
+def register_history_commands(app: Flask) -> None:
+    import json
+
+    @app.cli.command("verify-history")
+    @click.option("--file", "file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                  help="Check this exported complaint history instead of the database (nothing else is read).")
+    def verify_history(file: Path | None) -> None:
+        """Check the history's hash chains and name the first broken link; exit status 1 when one is broken."""
+        if file is None:
+            report = engine().verify_history()
+        else:
+            try:
+                document = json.loads(file.read_text("utf-8"))
+            except (UnicodeDecodeError, ValueError) as err:
+                raise click.ClickException(f"{file} is not a JSON file: {err}") from err
+            try:
+                report = engine().verify_history_export(document)
+            except InvalidInput as err:
+                _fail(err)
+        if report.ok:
+            click.echo(f"OK: {report.instances} instances, {report.events} events checked "
+                       f"({report.erased} with erased data); every link holds")
+            return
+        b = report.broken
+        click.echo(f"BROKEN: instance {b.instance_id} ({b.business_key}), seq {b.seq}, event {b.event_id}: "
+                   f"{b.problem}: {b.message}")
+        raise SystemExit(1)
 
 
 def _create_app() -> Flask:

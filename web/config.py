@@ -76,6 +76,12 @@ class Config:
     MONTHLY_REPORT_CRON = os.environ.get("MONTHLY_REPORT_CRON", "0 9 * * *")
     MONTHLY_REPORT_RECIPIENTS = [r.strip() for r in os.environ.get(
         "MONTHLY_REPORT_RECIPIENTS", "group:ceo,group:commerce").split(",") if r.strip()]
+    # Personal data: days each kind of record keeps its personal data (README, «Персональные данные»), and when
+    # the daily job that anonymises what is past its period runs (crontab in TIMEZONE; also at scheduler start).
+    RETENTION_DAYS = {kind: int(os.environ.get(f"RETENTION_{kind.upper()}_DAYS", days)) for kind, days in (
+        ("complaints", 1825), ("appeals", 1095), ("reviews", 1095), ("client_messages", 1095), ("outbox", 365),
+        ("track_attempts", 30))}
+    PRIVACY_RETENTION_CRON = os.environ.get("PRIVACY_RETENTION_CRON", "30 3 * * *")
     # Public forms.
     CONSENT_VERSION = os.environ.get("CONSENT_VERSION", "2026-11-01")
     FEEDBACK_RATE_LIMIT = int(os.environ.get("FEEDBACK_RATE_LIMIT", "5"))  # per address per 10 minutes

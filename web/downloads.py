@@ -1,14 +1,20 @@
-"""Exports as HTTP answers: CSV streamed as it is written, XLSX streamed from a temporary file."""
+"""Exports as HTTP answers: CSV streamed as it is written, XLSX streamed from a temporary file.
+
+Every download of client data is recorded first (who, when, what with which filters, how many rows), for the
+personal-data register QMS reads at /privacy/exports.
+"""
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Response, send_file, stream_with_context
+from flask import Response, g, request, send_file, stream_with_context
 from flask_babel import gettext as _
+from sqlalchemy import Select, func, select
 
+from engine.people.actor import Actor
 from engine.reports.exports import CSV_TYPE, XLSX_TYPE, Table, csv_chunks, xlsx_file
-from models import Appeal, Complaint, Counterparty, Department, Responsible
+from models import Appeal, Complaint, Counterparty, Department, Responsible, db
 from web import listing
 from web.queries import engine
 from web.ui.formatting import label
@@ -24,6 +30,44 @@ def download(tables: list[Table], fmt: str, basename: str) -> Response:
     answer = Response(stream_with_context(csv_chunks(tables, tz)), mimetype=CSV_TYPE)
     answer.headers["Content-Disposition"] = f'attachment; filename="{basename}.csv"'
     return answer
+
+
+def record(what: str, fmt: str, filters: Mapping[str, Any], rows: int) -> None:
+    """Note the download in the export register before any byte of it leaves."""
+    engine().record_export(_who(), what, fmt, {k: filters.get(k) for k in filters}, rows)
+
+
+def _who() -> Actor:
+    """The API's caller (set by the permission check), else the signed-in person of a page."""
+    if request.path.startswith("/api/"):
+        return g.actor  # type: ignore[no-any-return]
+    from web.ui.access import actor as signed_in
+
+    return signed_in()
+
+
+def _count(stmt: Select[Any]) -> int:
+    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+def _filters(args: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: args.get(k) for k in listing.FILTERS if args.get(k) not in (None, "")}
+
+
+def complaint_download(args: Mapping[str, Any], fmt: str, basename: str) -> Response:
+    record("complaints", fmt, _filters(args), _count(listing.complaints(args)))
+    return download([complaint_table(args)], fmt, basename)
+
+
+def appeal_download(args: Mapping[str, Any], fmt: str, basename: str) -> Response:
+    record("appeals", fmt, _filters(args), _count(listing.appeals(args)))
+    return download([appeal_table(args)], fmt, basename)
+
+
+def monthly_download(report: dict[str, Any], tables: list[Table], fmt: str) -> Response:
+    """The monthly report names the repeat clients (an individual's name and INN among them)."""
+    record("monthly_report", fmt, {"month": report["month"]}, len(report["repeat_counterparties"]))
+    return download(tables, fmt, f"monthly-report-{report['month']}")
 
 
 class _Labels(dict[Any, Any]):

@@ -67,6 +67,8 @@ TABLE: dict[str, Rule] = {
     "GET /complaints/<number>": page(*READERS), "GET /attachments/<int:attachment_id>": page(*READERS),
     "POST /complaints/<number>/messages": page(*WORKERS),
     "GET /complaints/<number>/diagram": page(*READERS),
+    # The tamper-evident history: QMS reads a complaint's chain and exports it for an auditor.
+    "GET /complaints/<number>/history": page(QMS), "GET /complaints/<number>/history.json": page(QMS),
     # Process definitions and incidents: the process owner and QMS.
     "GET /processes": page(*PROCESS), "GET /processes/<key>/versions/<int:version>": page(*PROCESS),
     "GET /processes/<key>/diff": page(*PROCESS),
@@ -99,6 +101,10 @@ TABLE: dict[str, Rule] = {
     "POST /admin/templates/<kind>": page(QMS),
     "GET /admin/api-clients": page(ADMIN), "POST /admin/api-clients": page(ADMIN),
     "POST /admin/api-clients/<int:client_id>/revoke": page(ADMIN),
+    # Personal data (152-FZ): QMS keeps the consent register, erases on request, sees retention and exports.
+    "GET /privacy/consents": page(QMS), "POST /privacy/consents/<int:consent_id>/withdraw": page(QMS),
+    "GET /privacy/erasure": page(QMS), "POST /privacy/erasure": page(QMS),
+    "GET /privacy/retention": page(QMS), "GET /privacy/exports": page(QMS),
     # The API.
     "POST /api/v1/appeals": api("appeals:write", *REGISTRARS),
     "GET /api/v1/complaints/<number>": api("complaints:read", *READERS),
@@ -134,6 +140,8 @@ TABLE: dict[str, Rule] = {
     "GET /api/v1/reports/monthly": api("reports:read", *REPORTS),
     "GET /api/v1/reports/kpi": api("reports:read", *REPORTS),
     "GET /api/v1/reports/weekly": api("reports:read", *REPORTS),
+    "GET /api/v1/privacy/consents": api("complaints:read", QMS),
+    "GET /api/v1/history/verify": api("complaints:read", QMS),
 }
 
 

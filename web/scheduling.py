@@ -34,10 +34,15 @@ def build_scheduler(app: Flask) -> TimerScheduler:
         with app.app_context():
             return engine.send_monthly_report(list(app.config["MONTHLY_REPORT_RECIPIENTS"]))
 
+    def retention() -> dict | None:
+        with app.app_context():
+            return engine.apply_retention()
+
     scheduler = TimerScheduler(tick, pending, app.config["SCHEDULER_POLL_SECONDS"],
                                {"outbox": (deliver, app.config["OUTBOX_POLL_SECONDS"])},
                                cron={"weekly-digest": (weekly_digest, app.config["WEEKLY_DIGEST_CRON"]),
-                                     "monthly-report": (monthly_report, app.config["MONTHLY_REPORT_CRON"])},
+                                     "monthly-report": (monthly_report, app.config["MONTHLY_REPORT_CRON"]),
+                                     "privacy-retention": (retention, app.config["PRIVACY_RETENTION_CRON"])},
                                timezone=app.config["TIMEZONE"])
     engine.on_timer_armed = scheduler.arm
     return scheduler

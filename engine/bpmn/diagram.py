@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.definitions import Deployed
-from models import Incident, InstanceEvent, ProcessInstance, Task
+from engine.history.vault import OpenedEvent, opened_events
+from models import Incident, ProcessInstance, Task
 
 RUNNING = TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR
 
@@ -62,7 +63,7 @@ def _by_element(rows: list[Any], key: str = "bpmn_id") -> dict[str, list[Any]]:
     return grouped
 
 
-def _add_people(entry: dict[str, Any], tasks: list[Task], events: list[InstanceEvent], now: dt.datetime) -> None:
+def _add_people(entry: dict[str, Any], tasks: list[Task], events: list[OpenedEvent], now: dt.datetime) -> None:
     done = [t for t in tasks if t.status == "completed"]
     if done:
         last = max(done, key=lambda t: t.completed_at)
@@ -73,7 +74,7 @@ def _add_people(entry: dict[str, Any], tasks: list[Task], events: list[InstanceE
         if entry["state"] == "active" and entry["due_at"] and _aware(entry["due_at"]) < now:
             entry["state"] = "overdue"
     if events:
-        entry["data"] = max(events, key=lambda e: e.id).data.get("form")
+        entry["data"] = (max(events, key=lambda e: e.seq).data or {}).get("form")
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -85,8 +86,7 @@ def elements(s: Session, instance: ProcessInstance, workflow: BpmnWorkflow, depl
     """Every element the instance reached, with its state; elements never reached are left out."""
     found = _spiff_states(workflow)
     tasks = _by_element(list(s.scalars(select(Task).where(Task.instance_id == instance.id))))
-    events = _by_element(list(s.scalars(select(InstanceEvent).where(
-        InstanceEvent.instance_id == instance.id, InstanceEvent.kind == "task_completed"))))
+    events = _by_element(opened_events(s, [instance.id], kinds=("task_completed",)))
     for entry in found.values():
         _add_people(entry, tasks.get(entry["id"], []), events.get(entry["id"], []), now)
     owner = _process_of(deployed)

@@ -76,3 +76,39 @@ def load_workflow(state: bytes, spec: Any, subprocess_specs: dict[str, Any]) -> 
 def spec_registry() -> Any:
     """The converters of task specs: comparing two specs (migration) compares what they serialize to."""
     return _SPECS.registry
+def scrub_task_data(state: bytes, keep: frozenset[str], placeholder: str) -> bytes:
+    """The saved state with every text value of the workflow's and its tasks' data replaced by `placeholder`,
+    except the variables named in `keep` (codes the process and the reports rely on). Typed values the
+    serializer wrote (dates: `{"typename": …}`) and numbers and booleans stay, so the state still loads."""
+    dct = json.loads(zlib.decompress(state))
+    _scrub_data_of(dct, keep, placeholder)
+    return zlib.compress(json.dumps(dct, separators=(",", ":")).encode(), 6)
+
+
+# Where the serializer keeps variables: a task's and a workflow's data, and a task's record of what it changed.
+_DATA_KEYS = frozenset({"data", "internal_data", "updates"})
+
+
+def _scrub_data_of(node: Any, keep: frozenset[str], placeholder: str) -> None:
+    """Walk the serialized workflow (tasks, subprocesses) and scrub each data mapping found on the way."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in _DATA_KEYS and isinstance(value, dict):
+                node[key] = {k: v if k in keep else _scrubbed(v, placeholder) for k, v in value.items()}
+            else:
+                _scrub_data_of(value, keep, placeholder)
+    elif isinstance(node, list):
+        for item in node:
+            _scrub_data_of(item, keep, placeholder)
+
+
+def _scrubbed(value: Any, placeholder: str) -> Any:
+    if isinstance(value, str):
+        return placeholder
+    if isinstance(value, dict):
+        if "typename" in value:
+            return value
+        return {k: _scrubbed(v, placeholder) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(v, placeholder) for v in value]
+    return value

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.definitions import Deployed
+from engine.history import writer as history
 from engine.intake.appeals import responsible_of
 from engine.people.actor import Actor
 from models import (
@@ -17,7 +18,6 @@ from models import (
     Complaint,
     CorrectiveAction,
     Department,
-    InstanceEvent,
     Nonconformity,
     ProcessInstance,
     Task,
@@ -45,11 +45,8 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
 
 def record(session: Session, instance: ProcessInstance, actor: Actor, kind: str, now: dt.datetime,
            data: dict[str, Any] | None = None, task: Task | None = None) -> None:
-    session.add(InstanceEvent(
-        instance_id=instance.id, at=now, actor=actor.name, kind=kind, data=data or {},
-        task_id=task.id if task else None, bpmn_id=task.bpmn_id if task else None,
-        step=task.step if task else None,
-    ))
+    history.append(session, instance, actor.name, kind, now, data,
+                   task.id if task else None, task.bpmn_id if task else None, task.step if task else None)
 
 
 def _group(lane: str | None, lane_groups: dict[str, str], data: dict[str, Any]) -> str | None:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -22,6 +22,7 @@ from engine.bpmn.scripting import make_script_engine
 from engine.client import survey
 from engine.client.conversation import Links
 from engine.errors import ConcurrentUpdate, Deadlock, StepFailed
+from engine.history import writer as history
 from engine.intake import written_files
 from engine.messages import Message
 from engine.notify.notifications import Delivery
@@ -49,6 +50,7 @@ class Runtime:
                  clock: Callable[[], dt.datetime] = utcnow, delivery: Delivery | None = None) -> None:
         column_checks.install()
         written_files.install()
+        history.install()
         self.delivery = delivery or Delivery()
         self.session = session
         self.settings = settings
@@ -73,6 +75,11 @@ class Runtime:
             for due_at in armed:
                 if self.on_timer_armed is not None:
                     self.on_timer_armed(due_at)
+        except IntegrityError as err:
+            s.rollback()
+            if history.is_chain_race(err):
+                raise ConcurrentUpdate("Someone else changed this process at the same moment; reload.") from err
+            raise
         except (StaleDataError, OperationalError) as err:
             s.rollback()
             if getattr(getattr(err, "orig", None), "sqlstate", None) in RETRYABLE_SQLSTATES:
@@ -133,8 +140,6 @@ class Runtime:
     def save(self, s: Session, instance: ProcessInstance, workflow: BpmnWorkflow, deployed: Deployed,
               actor: Actor, now: dt.datetime) -> None:
         data = projection.current_data(workflow)
-        instance.state = dump_workflow(workflow)
-        instance.updated_at = now
         complaint = projection.complaint_of(s, instance)
         if complaint is not None:
             stage1_was = complaint.stage1_status
@@ -148,6 +153,10 @@ class Runtime:
         if workflow.is_completed() and instance.status != "completed":
             instance.status, instance.ended_at = "completed", now
             projection.record(s, instance, actor, "completed", now)
+        # The row is written once, last: the projections' queries flush before it, and its history head
+        # rides along with this UPDATE instead of needing one more.
+        instance.state = dump_workflow(workflow)
+        instance.updated_at = now
 
     def load(self, instance: ProcessInstance, deployed: Deployed) -> BpmnWorkflow:
         """The instance's workflow, its timer expressions set to use its department's calendar."""

@@ -13,10 +13,12 @@ from engine.client.conversation import Links
 from engine.errors import ConcurrentUpdate, InvalidInput
 from engine.intake import appeals, mail, public
 from engine.intake.appeals import AppealInput
+from engine.intake.inn import normalised_inn
 from engine.notify import notifications
 from engine.people.actor import Actor
+from engine.privacy import consents
 from engine.time import deadlines, timers
-from models import Appeal, ClientMessage, Complaint, Consent, IdempotencyRecord, IngestedMessage, Review
+from models import Appeal, ClientMessage, Complaint, IdempotencyRecord, IngestedMessage, Review
 
 REGISTER_ATTEMPTS = 3
 
@@ -96,7 +98,10 @@ def submit_feedback(rt: Runtime, data: public.FeedbackInput, ip: str | None) -> 
         public.check_rate(s, ip, rules, now)
         appeal, complaint = register_in(rt, s, public.feedback_appeal(data, rules), Actor("сайт: форма"), now)
         for kind in ("personal_data", "user_agreement"):
-            s.add(Consent(appeal_id=appeal.id, kind=kind, text_version=rules.consent_version, given_at=now, ip=ip))
+            consent = consents.given(kind, rules.consent_version, appeal.channel, now, ip, person=data.full_name,
+                                     phone=data.phone, email=data.email, inn=normalised_inn(data.inn))
+            consent.appeal_id = appeal.id
+            s.add(consent)
         department = complaint.department.code if complaint and complaint.department else None
         due = rt.answer_by(appeal.received_at, department) if complaint else None
         answer_by = due.astimezone(rt.calendars.of_department(department).tz).strftime("%d.%m.%Y") if due else ""
@@ -121,8 +126,14 @@ def submit_review(rt: Runtime, data: public.ReviewInput, ip: str | None) -> Revi
         s.flush()
         kinds = (["publish_review"] if data.publish else []) + \
             (["personal_data"] if data.consent_personal_data else [])
+        channel = "rate_manager" if data.kind == "manager" else "delivery_rating"
+        by_email = bool(public.EMAIL.match(data.author_contact or ""))
         for kind in kinds or ["none"]:
-            s.add(Consent(review_id=review.id, kind=kind, text_version=rules.consent_version, given_at=now, ip=ip))
+            consent = consents.given(kind, rules.consent_version, channel, now, ip, person=data.author_name,
+                                     email=data.author_contact if by_email else None,
+                                     phone=None if by_email else data.author_contact)
+            consent.review_id = review.id
+            s.add(consent)
         if review.rating <= rules.low_rating and review.comment:
             whom = employee.full_name if employee else "доставка"
             department = employee.departments[0].code if employee and employee.departments else \

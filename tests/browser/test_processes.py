@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from engine import Actor, Bundle, ProcessEngine
 from engine.errors import StepFailed
-from models import Incident, InstanceEvent, Task, db
+from models import Incident, Task, db
 from tests.browser.conftest import shot, sign_in
+from tests.conftest import history_events
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 # The fills app.css gives each state.
@@ -123,8 +124,7 @@ def test_qms_retries_and_resolves_incidents(page: Any, live_server: str, engine:
     db.session.expire_all()
     resolved = db.session.get(Incident, other_id)
     assert resolved.resolution == "Клиенту позвонили вручную" and resolved.resolved_at is not None
-    kinds = {e.kind: e.data for e in db.session.scalars(select(InstanceEvent).where(
-        InstanceEvent.kind.in_(("incident_retried", "incident_resolved"))))}
+    kinds = {e.kind: e.data for e in history_events("incident_retried", "incident_resolved")}
     assert kinds["incident_retried"]["incident"] == incident_id
     assert kinds["incident_resolved"]["comment"] == "Клиенту позвонили вручную"
     page.goto(f"{live_server}/incidents?status=all")

@@ -16,13 +16,12 @@ from models import (
     ClientMessage,
     Complaint,
     IngestedMessage,
-    InstanceEvent,
     Outbox,
     ProcessInstance,
     db,
 )
 from tests.client.helpers import close_stage1, reply
-from tests.conftest import complaint_input
+from tests.conftest import complaint_input, history_events
 from tests.intake.test_outbox import Inbox
 
 MONDAY = dt.datetime(2025, 11, 24, 10, 0, tzinfo=dt.UTC)
@@ -65,7 +64,7 @@ def test_a_reply_with_in_reply_to_joins_its_complaint(wired: ProcessEngine, ackn
     assert "база всё так же грузится 4 минуты" in stored.body
     [screen] = db.session.scalars(select(Attachment).where(Attachment.client_message_id == stored.id))
     assert (screen.filename, screen.appeal_id) == ("screen.png", complaint.appeal_id)
-    event = db.session.scalars(select(InstanceEvent).where(InstanceEvent.kind == "client_message_received")).one()
+    [event] = history_events("client_message_received")
     assert event.data["from"] == "loskova@example.ru" and event.data["attachments"] == ["screen.png"]
     told = db.session.scalars(select(Outbox).where(Outbox.kind == "client_message")).one()
     assert told.recipient == f"user:{complaint.responsible_user.login}" and told.business_key == number

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from engine import Actor, ProcessEngine
 from models import ClientSurvey, Complaint, InstanceEvent, Outbox, db
 from tests.client.helpers import close_stage1
-from tests.conftest import complaint_input, race
+from tests.conftest import complaint_input, history_events, race
 from tests.intake.test_outbox import Inbox
 from tests.test_ui_pages import signed_in
 
@@ -62,7 +62,7 @@ def test_the_survey_is_answered_once_and_kept_apart(app: Flask, survey_link: tup
     card = signed_in(app, "qms").get(f"/complaints/{number}").get_data(as_text=True)
     assert re.search(r'data-test="satisfied">да<', card) and re.search(r'data-test="client-solved">нет<', card)
     assert re.search(r'data-test="client-satisfaction">2<', card)
-    event = db.session.scalars(select(InstanceEvent).where(InstanceEvent.kind == "client_survey_answered")).one()
+    [event] = history_events("client_survey_answered")
     assert event.data == {"solved": False, "satisfaction": 2}
 
 

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from engine import Actor, ProcessEngine
 from engine.time.timers import timer_tasks
-from models import InstanceEvent, ProcessInstance, Timer, db
+from models import ProcessInstance, Timer, db
+from tests.conftest import history_events
 from tests.engine.test_deadlines import deadlines, local, msk, open_task, outbox
 
 
@@ -51,7 +52,7 @@ def test_a_shortened_day_moves_the_open_step_and_its_timer(engine: ProcessEngine
     assert local(deadlines(number)["1.2"].due_at) == "2025-11-25 11:30"
     history = [(e.data["step"], local(dt.datetime.fromisoformat(e.data["from"])),
                 local(dt.datetime.fromisoformat(e.data["to"])), e.data["day"], e.actor)
-               for e in db.session.scalars(select(InstanceEvent).where(InstanceEvent.kind == "deadline_moved"))]
+               for e in history_events("deadline_moved")]
     assert ("1.1", "2025-11-24 11:00", "2025-11-25 09:30", "2025-11-24", "qms") in history
     assert ("1.2", "2025-11-24 13:00", "2025-11-25 11:30", "2025-11-24", "qms") in history
     what_if = engine.what_if(msk("2025-11-24T10:00"))

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from engine import Actor, Bundle, ProcessEngine
 from engine.errors import Conflict, InstanceNotFound, InvalidInput, StepFailed
-from models import Incident, InstanceEvent, ProcessInstance, Task, db
+from models import Incident, ProcessInstance, Task, db
+from tests.conftest import history_events
 
 MSK = ZoneInfo("Europe/Moscow")
 ACCEPT = {"belongs_to_department": True}
@@ -92,8 +93,7 @@ def test_resolving_an_incident_needs_a_comment_and_is_recorded(engine: ProcessEn
     incident = engine.resolve_incident(failed.value.incident_id, "Исправлено в версии 2", Actor("СМК"))
     assert (incident.resolved_by, incident.resolution) == ("СМК", "Исправлено в версии 2")
     instance = db.session.scalars(select(ProcessInstance).where(ProcessInstance.business_key == "PROBE-R")).one()
-    event = db.session.scalars(select(InstanceEvent).where(InstanceEvent.instance_id == instance.id,
-                                                           InstanceEvent.kind == "incident_resolved")).one()
+    [event] = history_events("incident_resolved", instance_id=instance.id)
     assert event.actor == "СМК" and event.data == {"incident": incident.id, "element": "calc",
                                                   "comment": "Исправлено в версии 2"}
     assert "calc" not in by_id(engine.instance_on_diagram("PROBE-R"))

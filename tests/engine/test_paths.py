@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from engine import Actor, ProcessEngine
-from models import Complaint, InstanceEvent, ProcessInstance, Task, db
+from models import Complaint, ProcessInstance, Task, db
+from tests.conftest import history_events
 
 ACCEPT = {"belongs_to_department": True}
 REACHED = {"client_reached": True, "contact_summary": "Клиент объяснил проблему, договорились о звонке"}
@@ -118,7 +119,7 @@ def test_not_our_department_reroutes_to_its_responsible(walker: Walker) -> None:
     assert (task.bpmn_id, task.candidate_group, task.assignee_id) == ("accept", "ОПР", None)
     complaint = db.session.scalars(select(Complaint).where(Complaint.number == walker.number)).one()
     assert complaint.department.code == "ОПР" and complaint.responsible.person_name == "Агибалова А."
-    event = db.session.scalars(select(InstanceEvent).where(InstanceEvent.kind == "responsible_assigned")).one()
+    [event] = history_events("responsible_assigned")
     assert event.data == {"from_department": "ДКС", "department": "ОПР", "responsible": "Агибалова А."}
 
 
@@ -184,6 +185,5 @@ def test_stage2_does_not_close_over_an_undone_corrective_task_without_a_reason(w
     db.session.rollback()
     complaint = walker.walk([("qms_close_stage2", {**CLOSE2, "open_tasks_reason": "Контроль — в плане аудита"})])
     assert complaint.stage2_status == "closed"
-    closed = db.session.scalars(select(InstanceEvent).where(InstanceEvent.kind == "task_completed")
-                                .order_by(InstanceEvent.id.desc())).first()
+    closed = history_events("task_completed")[-1]
     assert closed.data["form"]["open_tasks_reason"] == "Контроль — в плане аудита"

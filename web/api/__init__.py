@@ -45,14 +45,16 @@ def _modules() -> tuple[Any, ...]:
         conversation,
         definitions,
         feedback,
+        history,
         incidents,
         instances,
+        privacy,
         reports,
         tasks,
     )
 
     return (appeals, complaints, conversation, tasks, calendar, incidents, admin, feedback, definitions, instances,
-            reports)
+            reports, privacy, history)
 
 
 def register(app: Flask) -> ProblemApi:

@@ -29,7 +29,7 @@ class ComplaintList(MethodView):
         filters = dict(query)
         filters["from"] = filters.pop("from_", None)
         if query["format"] != "json":
-            return downloads.download([downloads.complaint_table(filters)], query["format"], "complaints")
+            return downloads.complaint_download(filters, query["format"], "complaints")
         stmt = listing.complaints(
             filters, Complaint.number, Complaint.registered_at, Counterparty.name.label("counterparty"),
             Counterparty.inn, Appeal.subject, Appeal.channel, Complaint.kind, Department.code.label("department"),

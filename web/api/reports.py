@@ -27,8 +27,7 @@ class Monthly(MethodView):
         """The month's figures; `format=csv|xlsx` answers the same report as a file."""
         report = engine().monthly_report(query["month"])
         if query["format"] != "json":
-            return downloads.download(sheets.monthly_tables(report), query["format"],
-                                      f"monthly-report-{report['month']}")
+            return downloads.monthly_download(report, sheets.monthly_tables(report), query["format"])
         return report
 
 

@@ -158,13 +158,17 @@ class ComplaintOut(Schema):
 
 
 class EventOut(Schema):
+    seq = fields.Integer(metadata={"description": "place in its instance's hash chain, 1..n"})
+    instance_id = fields.Integer()
     at = fields.DateTime()
     actor = fields.String()
     kind = fields.String()
     step = fields.String(allow_none=True)
     bpmn_id = fields.String(allow_none=True)
     task_id = fields.String(allow_none=True)
-    data = fields.Dict()
+    data = fields.Dict(allow_none=True, metadata={"description": "null once the case's data was erased"})
+    erased = fields.Boolean()
+    hash = fields.String(metadata={"description": "SHA-256 of the event (hex)"})
 
 
 class HistoryOut(Schema):

@@ -28,9 +28,11 @@ def register(app: Flask, api_blueprints: list[Any]) -> None:
         client_pages,
         complaints,
         conversation,
+        history,
         incidents,
         intake,
         pages,
+        privacy,
         process_changes,
         processes,
         public,
@@ -48,7 +50,7 @@ def register(app: Flask, api_blueprints: list[Any]) -> None:
     babel.init_app(app, locale_selector=_locale, default_timezone=app.config["TIMEZONE"],
                    default_translation_directories="translations")
     for module in (pages, intake, tasks, complaints, conversation, public, client_pages, processes, incidents,
-                   calendars, reports, process_changes, admin):
+                   calendars, reports, process_changes, admin, privacy, history):
         app.register_blueprint(module.bp)
     csrf.exempt(public.bp)
     csrf.exempt(client_pages.bp)

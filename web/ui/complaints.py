@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from models import (
     APPEAL_TYPES,
     CHANNELS,
+    Appeal,
     Attachment,
     Complaint,
     Deadline,
@@ -59,6 +60,8 @@ def attachment(attachment_id: int) -> Response:
     if row is None:
         abort(404)
     folder = current_app.extensions["complaint_engine"].settings.attachments_dir
+    appeal_number = db.session.scalar(select(Appeal.number).where(Appeal.id == row.appeal_id))
+    downloads.record("attachment", "file", {"attachment": row.id, "appeal": appeal_number}, 1)
     return send_file(folder / row.stored_name, mimetype=row.content_type, as_attachment=True,
                      download_name=row.filename)
 
@@ -110,11 +113,9 @@ def _format() -> str:
 @bp.route("/complaints/export")
 def complaint_export() -> Response:
     """The list with the page's filters, every row (not one page), as CSV or XLSX."""
-    return downloads.download([downloads.complaint_table(request.args)], _format(),
-                              f"complaints-{dt.date.today():%Y-%m-%d}")
+    return downloads.complaint_download(request.args, _format(), f"complaints-{dt.date.today():%Y-%m-%d}")
 
 
 @bp.route("/appeals/export")
 def appeal_export() -> Response:
-    return downloads.download([downloads.appeal_table(request.args)], _format(),
-                              f"appeals-{dt.date.today():%Y-%m-%d}")
+    return downloads.appeal_download(request.args, _format(), f"appeals-{dt.date.today():%Y-%m-%d}")

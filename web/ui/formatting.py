@@ -43,6 +43,7 @@ EVENTS.update({  # the client's side of the complaint
     "client_message_received": _l("Письмо клиента"), "client_message_sent": _l("Письмо клиенту"),
     "client_survey_sent": _l("Клиенту отправлен опрос"), "client_survey_answered": _l("Клиент ответил на опрос"),
 })
+EVENTS["history_erased"] = _l("Персональные данные удалены")  # the case key was shredded (engine/history)
 
 
 def event_label(kind: str) -> Any:

@@ -7,7 +7,8 @@ from typing import Any
 
 from flask_babel import gettext
 
-from models import InstanceEvent, Task
+from engine.history.vault import OpenedEvent
+from models import Task
 from web.queries import engine
 from web.ui.formatting import label, local_time
 
@@ -27,7 +28,7 @@ class Entry:
 
 @dataclass
 class HistoryRow:
-    event: InstanceEvent
+    event: OpenedEvent
     task: str  # "1.3 Выработать коррекцию…" in the page's language, or ""
     entries: list[Entry]
 
@@ -91,19 +92,19 @@ def form_entries(schema: dict[str, Any] | None, form: dict[str, Any], files: dic
     return entries
 
 
-def _task_title(task: Task | None, event: InstanceEvent) -> str:
+def _task_title(task: Task | None, event: OpenedEvent) -> str:
     if task is None:
         return event.bpmn_id or "" if event.task_id else ""
     return f"{task.step} {gettext(task.name)}" if task.step else gettext(task.name)
 
 
-def history_rows(events: list[InstanceEvent], tasks: dict[str, Task], files: dict[int, str]) -> list[HistoryRow]:
+def history_rows(events: list[OpenedEvent], tasks: dict[str, Task], files: dict[int, str]) -> list[HistoryRow]:
     schemas: dict[str, dict[str, Any] | None] = {}
     rows = []
     for e in events:
         task = tasks.get(e.task_id) if e.task_id else None
         entries: list[Entry] = []
-        if isinstance(e.data.get("form"), dict):
+        if e.data is not None and isinstance(e.data.get("form"), dict):
             if task is not None and task.id not in schemas:
                 schemas[task.id] = engine().form_schema(task)
             entries = form_entries(schemas.get(task.id) if task else None, e.data["form"], files)

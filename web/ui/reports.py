@@ -60,7 +60,7 @@ def monthly() -> str:
 @bp.route("/reports/monthly/export")
 def monthly_export() -> Response:
     report = _or_400(lambda: engine().monthly_report(request.args.get("month", "")))
-    return downloads.download(sheets.monthly_tables(report), _format(), f"monthly-report-{report['month']}")
+    return downloads.monthly_download(report, sheets.monthly_tables(report), _format())
 
 
 @bp.route("/reports/kpi")
