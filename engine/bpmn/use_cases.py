@@ -11,8 +11,10 @@ from sqlalchemy.orm import Session
 
 from engine import column_checks
 from engine.bpmn import compare, definitions, diagram, forms, projection, step_rules
+from engine.bpmn.checks import Rules
 from engine.bpmn.definitions import Bundle
 from engine.bpmn.runtime import Runtime
+from engine.bpmn.scripting import GUARDS
 from engine.errors import Conflict, IncidentNotFound, InstanceNotFound, InvalidInput, TaskAssignedToOther, TaskNotOpen
 from engine.intake import appeals
 from engine.intake.file_types import upload_problems as file_problems
@@ -22,14 +24,30 @@ from engine.time import deadlines, timers
 from models import Complaint, Incident, ProcessDefinition, ProcessInstance, Task, User
 
 
+def rules(rt: Runtime) -> Rules:
+    """What this engine provides to diagrams: its helpers and sandbox builtins, the lanes it routes, and its
+    script engine to try timer expressions on the variables a complaint starts with."""
+    settings, now = rt.settings, rt.clock()
+    environment = rt.script_engine.environment
+    # The variables intake seeds a complaint's process with (engine/intake/use_cases.py), with sample values.
+    start = {"complaint_number": "SAMPLE-1", "department": settings.qms_department, "received_at": now.isoformat(),
+             "importance": "high", "kind": "quality", "max_reassignments": settings.max_reassignments,
+             "max_contact_attempts": settings.max_contact_attempts, "max_rounds": settings.max_rounds,
+             "warning_fraction": settings.warning_fraction}
+    return Rules(helpers=frozenset(environment.globals) | frozenset(GUARDS["__builtins__"]),
+                 lanes=frozenset(settings.lane_groups) | frozenset(settings.department_lanes),
+                 evaluate=environment.evaluate, sample=start, now=now)
+
+
 def deploy(rt: Runtime, key: str, bundle: Bundle, actor: Actor, comment: str | None = None) -> ProcessDefinition:
     with rt.transaction() as s:
-        return rt.definitions.deploy(s, key, bundle, actor.name, comment)
+        return rt.definitions.deploy(s, key, bundle, actor.name, comment, rules(rt))
 
 
 def validate(rt: Runtime, key: str, bundle: Bundle) -> None:
     """Check a bundle as deploying would (nothing is written); raise InvalidDefinition listing every problem."""
-    definitions.check(bundle, key)
+    with deadlines.department_calendar(None):
+        definitions.check(bundle, key, rules(rt))
 
 
 def compare_versions(rt: Runtime, old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
