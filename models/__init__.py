@@ -19,7 +19,7 @@ from models.complaints import (
 from models.deadlines import AuditLog, CalendarOverride, Deadline, DepartmentCalendar, Outbox, Timer
 from models.directory import ROLES, ApiClient, Department, Responsible, User
 from models.intake import Consent, IdempotencyRecord, IngestedMessage, NotificationTemplate, Review
-from models.process import Incident, InstanceEvent, ProcessDefinition, ProcessInstance, Task
+from models.process import Incident, InstanceEvent, ProcessDefinition, ProcessDraft, ProcessInstance, Task
 from models.reports import CronRun, KpiWeight
 
 __all__ = [
@@ -56,6 +56,7 @@ __all__ = [
     "NotificationTemplate",
     "Outbox",
     "ProcessDefinition",
+    "ProcessDraft",
     "ProcessInstance",
     "Responsible",
     "Review",

@@ -70,6 +70,10 @@ TABLE: dict[str, Rule] = {
     # Process definitions and incidents: the process owner and QMS.
     "GET /processes": page(*PROCESS), "GET /processes/<key>/versions/<int:version>": page(*PROCESS),
     "GET /processes/<key>/diff": page(*PROCESS),
+    # The modeler and its drafts: the process owner only.
+    "GET /processes/<key>/edit": page(OWNER), "POST /processes/<key>/draft": page(OWNER),
+    "POST /processes/<key>/draft/discard": page(OWNER), "POST /processes/<key>/validate": page(OWNER),
+    "POST /processes/<key>/deploy": page(OWNER),
     "GET /incidents": page(*PROCESS), "POST /incidents/<int:incident_id>/retry": page(*PROCESS),
     "POST /incidents/<int:incident_id>/resolve": page(*PROCESS),
     # QMS control: reviews, reports, KPIs and exports.

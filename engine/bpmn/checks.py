@@ -19,6 +19,7 @@ from engine.bpmn.bounds import ScriptLimitExceeded
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 Problem = dict[str, str]
+LABELS = {"script": "script", "condition": "condition expression", "timer": "timer expression"}
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,7 @@ def problems(processes: Iterable[Any], bundle_bpmn: Mapping[str, str], forms: Ma
             where = {"file": process.file, "element": element}
             for kind, source in code_of(task_spec):
                 for name in unknown_calls(kind, source, rules.helpers):
-                    found.append({**where, "message": f"{kind} calls {name}(), which is not a known helper"})
+                    found.append({**where, "message": f"{LABELS[kind]} calls {name}(), which is not a known helper"})
                 timer = kind == "timer" and isinstance(task_spec.event_definition, TimerEventDefinition)
                 if timer and (message := check_timer(rules, task_spec, source, sample)):
                     found.append({**where, "message": message})

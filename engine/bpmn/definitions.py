@@ -95,7 +95,7 @@ def check(bundle: Bundle, key: str, rules: Rules | None = None) -> tuple[Any, di
                     (compile_script if kind == "script" else compile_expression)(source)
                 except SyntaxError as err:
                     problems.append({"file": process.file, "element": element,
-                                     "message": f"{kind} is not allowed: {err}"})
+                                     "message": f"{checks.LABELS[kind]} is not allowed: {err}"})
             if isinstance(task_spec, UserTask):
                 form = task_spec.extensions.get("properties", {}).get("form")
                 if form and form not in bundle.forms:

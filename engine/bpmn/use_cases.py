@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import column_checks
-from engine.bpmn import compare, definitions, diagram, forms, projection, step_rules
+from engine.bpmn import compare, definitions, diagram, drafts, forms, projection, step_rules
 from engine.bpmn.checks import Rules
 from engine.bpmn.definitions import Bundle
 from engine.bpmn.runtime import Runtime
@@ -29,6 +29,10 @@ def rules(rt: Runtime) -> Rules:
     script engine to try timer expressions on the variables a complaint starts with."""
     settings, now = rt.settings, rt.clock()
     environment = rt.script_engine.environment
+    calendar = rt.calendars.current()
+    for year in (now.year, now.year + 1):
+        # The holidays package computes a year on first use: do it here, not inside the timed sandbox.
+        calendar.provisional(year)
     # The variables intake seeds a complaint's process with (engine/intake/use_cases.py), with sample values.
     start = {"complaint_number": "SAMPLE-1", "department": settings.qms_department, "received_at": now.isoformat(),
              "importance": "high", "kind": "quality", "max_reassignments": settings.max_reassignments,
@@ -48,6 +52,33 @@ def validate(rt: Runtime, key: str, bundle: Bundle) -> None:
     """Check a bundle as deploying would (nothing is written); raise InvalidDefinition listing every problem."""
     with deadlines.department_calendar(None):
         definitions.check(bundle, key, rules(rt))
+
+
+def save_draft(rt: Runtime, key: str, bundle: Bundle, comment: str | None, base_version: int | None,
+               actor: Actor) -> dict[str, Any]:
+    """Keep an unfinished edit (not validated: a draft may be broken while the owner works on it)."""
+    with rt.transaction() as s:
+        return drafts.as_dict(drafts.save(s, key, bundle, comment, base_version, actor.name, rt.clock()))
+
+
+def load_draft(rt: Runtime, key: str) -> dict[str, Any] | None:
+    """The saved draft of a process in the deployment's shape ({"bpmn", "forms", "comment"} and who saved
+    it when), or None (read only)."""
+    row = drafts.find(rt.session, key)
+    return drafts.as_dict(row) if row is not None else None
+
+
+def discard_draft(rt: Runtime, key: str) -> bool:
+    with rt.transaction() as s:
+        return drafts.discard(s, key)
+
+
+def deploy_draft(rt: Runtime, key: str, bundle: Bundle, actor: Actor, comment: str | None) -> ProcessDefinition:
+    """Deploy what the modeler shows and drop the draft in the same transaction: nothing is left half done."""
+    with rt.transaction() as s:
+        row = rt.definitions.deploy(s, key, bundle, actor.name, comment, rules(rt))
+        drafts.discard(s, key)
+        return row
 
 
 def compare_versions(rt: Runtime, old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:

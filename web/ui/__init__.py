@@ -29,6 +29,7 @@ def register(app: Flask, api_blueprints: list[Any]) -> None:
         conversation,
         incidents,
         intake,
+        modeler,
         pages,
         processes,
         public,
@@ -46,7 +47,7 @@ def register(app: Flask, api_blueprints: list[Any]) -> None:
     babel.init_app(app, locale_selector=_locale, default_timezone=app.config["TIMEZONE"],
                    default_translation_directories="translations")
     for module in (pages, intake, tasks, complaints, conversation, public, client_pages, processes, incidents,
-                   calendars, reports):
+                   calendars, reports, modeler):
         app.register_blueprint(module.bp)
     csrf.exempt(public.bp)
     csrf.exempt(client_pages.bp)
