@@ -109,6 +109,19 @@ class ProcessEngine:
     def validate(self, key: str, bundle: Bundle) -> None:
         bpmn.validate(self.runtime, key, bundle)
 
+    def save_draft(self, key: str, bundle: Bundle, comment: str | None, base_version: int | None,
+                   actor: Actor) -> dict[str, Any]:
+        return bpmn.save_draft(self.runtime, key, bundle, comment, base_version, actor)
+
+    def load_draft(self, key: str) -> dict[str, Any] | None:
+        return bpmn.load_draft(self.runtime, key)
+
+    def discard_draft(self, key: str) -> bool:
+        return bpmn.discard_draft(self.runtime, key)
+
+    def deploy_draft(self, key: str, bundle: Bundle, actor: Actor, comment: str | None) -> ProcessDefinition:
+        return bpmn.deploy_draft(self.runtime, key, bundle, actor, comment)
+
     def compare_versions(self, old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         return bpmn.compare_versions(self.runtime, old, new)
 

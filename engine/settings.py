@@ -16,6 +16,8 @@ class EngineSettings:
     complaint_process: str = "complaint"
     qms_department: str = "СМК"
     lane_groups: dict[str, str] = field(default_factory=lambda: {"СМК": "СМК"})
+    # Lanes whose tasks go to the complaint's own department (the `department` variable), not a fixed group.
+    department_lanes: tuple[str, ...] = ("Ответственный подразделения",)
     max_reassignments: int = 3
     max_contact_attempts: int = 3
     max_rounds: int = 3

@@ -20,7 +20,7 @@ from models.deadlines import AuditLog, CalendarOverride, Deadline, DepartmentCal
 from models.directory import ROLES, ApiClient, Department, Responsible, User
 from models.intake import Consent, IdempotencyRecord, IngestedMessage, NotificationTemplate, Review
 from models.privacy import DataExport
-from models.process import Incident, InstanceEvent, ProcessDefinition, ProcessInstance, Task
+from models.process import Incident, InstanceEvent, ProcessDefinition, ProcessDraft, ProcessInstance, Task
 from models.reports import CronRun, KpiWeight
 
 __all__ = [
@@ -58,6 +58,7 @@ __all__ = [
     "NotificationTemplate",
     "Outbox",
     "ProcessDefinition",
+    "ProcessDraft",
     "ProcessInstance",
     "Responsible",
     "Review",

@@ -113,3 +113,15 @@ class Incident(Base):
     resolved_at: Mapped[dt.datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(200))
     resolution: Mapped[str | None] = mapped_column(Text)
+
+
+class ProcessDraft(Base):
+    """A process owner's unfinished edit of a process: the bundle in the deployment's shape, one per process."""
+
+    __tablename__ = "process_draft"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    bundle: Mapped[dict[str, Any]]
+    base_version: Mapped[int | None]
+    saved_by: Mapped[str] = mapped_column(String(200))
+    saved_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -142,6 +142,11 @@ EXAMPLES: dict[str, Example] = {
         f"/processes/complaint/migrate?from=1&to={w.second_version()}&scope=list&numbers={w.number}", {}),
     "POST /processes/<key>/migrate": lambda w: ("/processes/complaint/migrate", {"data": {
         "from": "1", "to": str(w.second_version()), "instance": w.number}}),
+    "GET /processes/<key>/edit": lambda w: ("/processes/complaint/edit", {}),
+    "POST /processes/<key>/draft": lambda w: ("/processes/complaint/draft", {"json": w.shipped_bundle()}),
+    "POST /processes/<key>/draft/discard": lambda w: ("/processes/complaint/draft/discard", {}),
+    "POST /processes/<key>/validate": lambda w: ("/processes/complaint/validate", {"json": w.shipped_bundle()}),
+    "POST /processes/<key>/deploy": lambda w: ("/processes/complaint/deploy", {"json": w.shipped_bundle()}),
     "GET /incidents": lambda w: ("/incidents", {}),
     "POST /incidents/<int:incident_id>/retry": lambda w: ("/incidents/999999/retry", {}),
     "POST /incidents/<int:incident_id>/resolve": lambda w: ("/incidents/999999/resolve", {"data": {"comment": "ok"}}),

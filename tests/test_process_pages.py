@@ -7,8 +7,9 @@ from typing import Any
 
 from flask import Flask, g
 
-from engine import Actor, ProcessEngine
+from engine import ProcessEngine
 from tests.test_ui_pages import signed_in, token
+from tests.unchecked import deploy_unchecked
 
 
 def test_pages_check_roles(app: Flask, engine: ProcessEngine, register: Any) -> None:
@@ -58,7 +59,7 @@ def test_pages_speak_english_too(app: Flask, engine: ProcessEngine, register: An
 def test_a_version_without_layout_is_marked_for_the_viewer(app: Flask, engine: ProcessEngine) -> None:
     from tests.engine.test_diagram import BROKEN
 
-    engine.deploy("probe", BROKEN, Actor("owner"), "без разметки")
+    deploy_unchecked(engine, "probe", BROKEN, "owner", "без разметки")
     html = signed_in(app, "owner").get("/processes/probe/versions/1").get_data(as_text=True)
     data = json.loads(re.search(r'<script type="application/json" id="diagram-data">(.*?)</script>', html, re.S)[1])
     assert [(f["name"], f["laid_out"], f["processes"]) for f in data["files"]] == [("probe.bpmn", False, ["probe"])]

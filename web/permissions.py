@@ -74,6 +74,10 @@ TABLE: dict[str, Rule] = {
     "GET /processes/<key>/diff": page(*PROCESS),
     "GET /processes/<key>/replay": page(OWNER),
     "GET /processes/<key>/migrate": page(OWNER), "POST /processes/<key>/migrate": page(OWNER),
+    # The modeler and its drafts: the process owner only.
+    "GET /processes/<key>/edit": page(OWNER), "POST /processes/<key>/draft": page(OWNER),
+    "POST /processes/<key>/draft/discard": page(OWNER), "POST /processes/<key>/validate": page(OWNER),
+    "POST /processes/<key>/deploy": page(OWNER),
     "GET /incidents": page(*PROCESS), "POST /incidents/<int:incident_id>/retry": page(*PROCESS),
     "POST /incidents/<int:incident_id>/resolve": page(*PROCESS),
     # QMS control: reviews, reports, KPIs and exports.

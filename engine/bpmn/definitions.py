@@ -9,14 +9,14 @@ from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
-from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.bpmn import checks
 from engine.bpmn import forms as form_rules
+from engine.bpmn.checks import Rules, code_of
 from engine.bpmn.persistence import spec_from_json, spec_to_json
 from engine.bpmn.scripting import compile_expression, compile_script
 from engine.errors import DefinitionNotFound, InvalidDefinition, VersionNotFound
@@ -83,48 +83,35 @@ def _parse(bundle: Bundle, key: str) -> tuple[Any, dict[str, Any]]:
         ]) from err
 
 
-def _code_of(task_spec: Any) -> list[tuple[str, str]]:
-    """(kind, source) of every script and expression an element runs."""
-    code: list[tuple[str, str]] = []
-    if isinstance(task_spec, ScriptTask) and task_spec.script:
-        code.append(("script", task_spec.script))
-    for attr in ("prescript", "postscript"):
-        if getattr(task_spec, attr, None):
-            code.append(("script", getattr(task_spec, attr)))
-    for condition, _target in getattr(task_spec, "cond_task_specs", []):
-        source = condition if isinstance(condition, str) else next(iter(getattr(condition, "args", ())), None)
-        if isinstance(source, str):
-            code.append(("expression", source))
-    event = getattr(task_spec, "event_definition", None)
-    if isinstance(task_spec, CatchingEvent) and getattr(event, "expression", None):
-        code.append(("expression", event.expression))
-    return code
-
-
-def check(bundle: Bundle, key: str) -> tuple[Any, dict[str, Any]]:
-    """Parse and check everything a deployment would run; raise InvalidDefinition listing all problems."""
+def check(bundle: Bundle, key: str, rules: Rules | None = None) -> tuple[Any, dict[str, Any]]:
+    """Parse and check everything a deployment would run; raise InvalidDefinition listing all problems.
+    With `rules` (what the running engine provides) also: known helpers, forms, lanes, timers, loops."""
     spec, subprocess_specs = _parse(bundle, key)
     problems: list[dict[str, str]] = []
     for process in [spec, *subprocess_specs.values()]:
         for task_spec in process.task_specs.values():
             element = getattr(task_spec, "bpmn_id", None) or task_spec.name
-            for kind, source in _code_of(task_spec):
+            for kind, source in code_of(task_spec):
                 try:
                     (compile_script if kind == "script" else compile_expression)(source)
                 except SyntaxError as err:
                     problems.append({"file": process.file, "element": element,
-                                     "message": f"{kind} is not allowed: {err}"})
+                                     "message": f"{checks.LABELS[kind]} is not allowed: {err}"})
             if isinstance(task_spec, UserTask):
                 form = task_spec.extensions.get("properties", {}).get("form")
                 if form and form not in bundle.forms:
                     problems.append({"file": process.file, "element": element,
                                      "message": f"form {form} is not in the bundle"})
+    bad_forms: set[str] = set()
     for name, schema in bundle.forms.items():
         try:
             form_rules.check_schema(schema)
         except Exception as err:
             # jsonschema raises several error types for a bad schema; each becomes a reported problem.
             problems.append({"file": f"forms/{name}", "message": str(err).splitlines()[0]})
+            bad_forms.add(name)
+    if rules is not None:
+        problems += checks.problems([spec, *subprocess_specs.values()], bundle.bpmn, bundle.forms, bad_forms, rules)
     if problems:
         raise InvalidDefinition("The diagrams have errors.", problems)
     return spec, subprocess_specs
@@ -137,8 +124,8 @@ class Definitions:
         self._cache: dict[int, Deployed] = {}
 
     def deploy(self, session: Session, key: str, bundle: Bundle, actor: str,
-               comment: str | None = None) -> ProcessDefinition:
-        spec, subprocess_specs = check(bundle, key)
+               comment: str | None = None, rules: Rules | None = None) -> ProcessDefinition:
+        spec, subprocess_specs = check(bundle, key, rules)
         spec_json = spec_to_json(spec, subprocess_specs)
         forms_json = json.dumps(bundle.forms, sort_keys=True, ensure_ascii=False)
         sha = hashlib.sha256((spec_json + forms_json).encode()).hexdigest()

@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 from engine.bpmn import forms, projection, step_rules
 from engine.bpmn.running import StepError, run_step
 from engine.errors import InvalidInput
+from engine.history import vault
+from engine.history.vault import OpenedEvent
 from engine.people import access
 from engine.time import deadlines
-from models import InstanceEvent, ProcessDefinition, ProcessInstance
+from models import ProcessDefinition, ProcessInstance
 
 DEFAULT_LIMIT = 50
 SAME, DIFFERENT, FAILED = "same", "different", "failed"
@@ -43,9 +45,8 @@ class Recorded:
     steps: list[Step] = field(default_factory=list)
 
 
-def history_data(event: InstanceEvent) -> dict[str, Any]:
-    """The data of a history event. Every read of recorded data goes through here, so a change in how
-    history data is stored (sealed, encrypted per case) is made in this one place."""
+def history_data(event: OpenedEvent) -> dict[str, Any]:
+    """The recorded data of a history event opened with its case key; an erased case replays with none."""
     return dict(event.data or {})
 
 
@@ -60,10 +61,8 @@ def recorded_runs(s: Session, key: str, limit: int = DEFAULT_LIMIT) -> list[Reco
         .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
         .where(ProcessDefinition.key == key, ProcessInstance.status == "completed")
         .order_by(ProcessInstance.ended_at.desc(), ProcessInstance.id.desc()).limit(limit)))
-    events: dict[int, list[InstanceEvent]] = {}
-    for event in s.scalars(select(InstanceEvent).where(
-            InstanceEvent.instance_id.in_([r.id for r in rows]),
-            InstanceEvent.kind.in_(("started", "task_completed"))).order_by(InstanceEvent.id)):
+    events: dict[int, list[OpenedEvent]] = {}
+    for event in vault.opened_events(s, [r.id for r in rows], ("started", "task_completed")):
         events.setdefault(event.instance_id, []).append(event)
     runs = []
     for instance_id, business_key, version in rows:

@@ -10,9 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import column_checks
-from engine.bpmn import compare, definitions, diagram, forms, migration, projection, replay, step_rules
+from engine.bpmn import compare, definitions, diagram, drafts, forms, migration, projection, replay, step_rules
+from engine.bpmn.checks import Rules
 from engine.bpmn.definitions import Bundle
 from engine.bpmn.runtime import Runtime
+from engine.bpmn.scripting import GUARDS
 from engine.errors import (
     Conflict,
     IncidentNotFound,
@@ -22,23 +24,71 @@ from engine.errors import (
     TaskAssignedToOther,
     TaskNotOpen,
 )
+from engine.history import vault
 from engine.intake import appeals
 from engine.intake.file_types import upload_problems as file_problems
 from engine.messages import Message
 from engine.people import access
 from engine.people.actor import Actor
 from engine.time import deadlines, timers
-from models import Complaint, Incident, InstanceEvent, ProcessDefinition, ProcessInstance, Task, User
+from models import Complaint, Incident, ProcessDefinition, ProcessInstance, Task, User
+
+
+def rules(rt: Runtime) -> Rules:
+    """What this engine provides to diagrams: its helpers and sandbox builtins, the lanes it routes, and its
+    script engine to try timer expressions on the variables a complaint starts with."""
+    settings, now = rt.settings, rt.clock()
+    environment = rt.script_engine.environment
+    calendar = rt.calendars.current()
+    for year in (now.year, now.year + 1):
+        # The holidays package computes a year on first use: do it here, not inside the timed sandbox.
+        calendar.provisional(year)
+    # The variables intake seeds a complaint's process with (engine/intake/use_cases.py), with sample values.
+    start = {"complaint_number": "SAMPLE-1", "department": settings.qms_department, "received_at": now.isoformat(),
+             "importance": "high", "kind": "quality", "max_reassignments": settings.max_reassignments,
+             "max_contact_attempts": settings.max_contact_attempts, "max_rounds": settings.max_rounds,
+             "warning_fraction": settings.warning_fraction}
+    return Rules(helpers=frozenset(environment.globals) | frozenset(GUARDS["__builtins__"]),
+                 lanes=frozenset(settings.lane_groups) | frozenset(settings.department_lanes),
+                 evaluate=environment.evaluate, sample=start, now=now)
 
 
 def deploy(rt: Runtime, key: str, bundle: Bundle, actor: Actor, comment: str | None = None) -> ProcessDefinition:
     with rt.transaction() as s:
-        return rt.definitions.deploy(s, key, bundle, actor.name, comment)
+        return rt.definitions.deploy(s, key, bundle, actor.name, comment, rules(rt))
 
 
 def validate(rt: Runtime, key: str, bundle: Bundle) -> None:
     """Check a bundle as deploying would (nothing is written); raise InvalidDefinition listing every problem."""
-    definitions.check(bundle, key)
+    with deadlines.department_calendar(None):
+        definitions.check(bundle, key, rules(rt))
+
+
+def save_draft(rt: Runtime, key: str, bundle: Bundle, comment: str | None, base_version: int | None,
+               actor: Actor) -> dict[str, Any]:
+    """Keep an unfinished edit (not validated: a draft may be broken while the owner works on it)."""
+    with rt.transaction() as s:
+        return drafts.as_dict(drafts.save(s, key, bundle, comment, base_version, actor.name, rt.clock()))
+
+
+def load_draft(rt: Runtime, key: str) -> dict[str, Any] | None:
+    """The saved draft of a process in the deployment's shape ({"bpmn", "forms", "comment"} and who saved
+    it when), or None (read only)."""
+    row = drafts.find(rt.session, key)
+    return drafts.as_dict(row) if row is not None else None
+
+
+def discard_draft(rt: Runtime, key: str) -> bool:
+    with rt.transaction() as s:
+        return drafts.discard(s, key)
+
+
+def deploy_draft(rt: Runtime, key: str, bundle: Bundle, actor: Actor, comment: str | None) -> ProcessDefinition:
+    """Deploy what the modeler shows and drop the draft in the same transaction: nothing is left half done."""
+    with rt.transaction() as s:
+        row = rt.definitions.deploy(s, key, bundle, actor.name, comment, rules(rt))
+        drafts.discard(s, key)
+        return row
 
 
 def compare_versions(rt: Runtime, old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -272,8 +322,7 @@ def _instances_to_move(s: Session, source: definitions.Deployed,
 def _recorded_forms(s: Session, instance_id: int) -> migration.Recorded:
     """The form data each completed task of an instance was given, by task id, from its history."""
     by_task = {e.task_id: (dict(replay.history_data(e).get("form") or {}), replay.aware(e.at))
-               for e in s.scalars(select(InstanceEvent).where(InstanceEvent.instance_id == instance_id,
-                                                              InstanceEvent.kind == "task_completed"))}
+               for e in vault.opened_events(s, [instance_id], ("task_completed",))}
     return by_task.get
 
 

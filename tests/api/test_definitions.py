@@ -13,6 +13,7 @@ from engine import Actor, Bundle, ProcessEngine
 from engine.errors import StepFailed
 from models import Incident, InstanceEvent, ProcessInstance, Task, db
 from tests.engine.test_diagram import BROKEN
+from tests.unchecked import deploy_unchecked
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 
@@ -90,7 +91,7 @@ def test_instance_elements_with_state_who_and_when(client: FlaskClient, auth: di
 
 def test_incident_resolved_with_a_comment_through_the_api(client: FlaskClient, auth: dict[str, str],
                                                           engine: ProcessEngine) -> None:
-    engine.deploy("probe", BROKEN, Actor("owner"))
+    deploy_unchecked(engine, "probe", BROKEN, "owner")
     engine.start("probe", "PROBE-A", {}, Actor("test"))
     task = db.session.scalars(select(Task).where(Task.business_key == "PROBE-A")).one()
     try:

@@ -27,6 +27,15 @@ def changed(old: str, new: str, file: str = "stage1_correction.bpmn", **extra: A
     return {**body, **extra}
 
 
+def uncapped_loop() -> dict[str, Any]:
+    """A "try again" straight back to counting, and the counter no longer compared: a loop nothing stops."""
+    body = changed('sourceRef="gw_attempts" targetRef="first_contact"',
+                   'sourceRef="gw_attempts" targetRef="count_attempt"')
+    file = "stage1_correction.bpmn"
+    body["bpmn"][file] = body["bpmn"][file].replace("contact_attempts &gt;= max_contact_attempts", "client_gave_up")
+    return body
+
+
 def versions() -> int:
     return db.session.scalar(select(func.count()).select_from(ProcessDefinition)) or 0
 
@@ -59,7 +68,16 @@ def test_deploy_makes_a_version_with_its_comment_once(client: FlaskClient, auth:
     (changed('<?xml version="1.0" encoding="UTF-8"?>',
              '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'),
      "stage1_correction.bpmn", "DOCTYPE"),
-], ids=["malformed-xml", "script-imports", "missing-form", "timer-expression", "doctype"])
+    (changed("contact_attempts = contact_attempts + 1", "contact_attempts = bump(contact_attempts)"),
+     "count_attempt", "bump(), which is not a known helper"),
+    (changed('<spiffworkflow:property name="form" value="accept.json"/>', ""), "accept", "user task has no form"),
+    (changed("working_days_after(received_at, 3)", "working_days_after(agreed_at, 3)"), "correction_breach",
+     "fails on sample data"),
+    (changed('<bpmn:lane id="lane_qms" name="СМК">', '<bpmn:lane id="lane_qms" name="Бухгалтерия">'), "lane_qms",
+     "maps to no group"),
+    (uncapped_loop(), "count_attempt", "has no cap"),
+], ids=["malformed-xml", "script-imports", "missing-form", "timer-expression", "doctype", "unknown-helper",
+        "no-form", "timer-fails-on-sample", "unknown-lane", "uncapped-loop"])
 def test_problems_are_keyed_by_element_and_nothing_is_deployed(client: FlaskClient, auth: dict[str, str],
                                                               engine: ProcessEngine, body: dict[str, Any],
                                                               element: str, says: str) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from engine import Actor, Bundle, ProcessEngine
 from models import InstanceEvent, ProcessInstance, db
 from tests.api.test_deploy import changed, shipped
+from tests.conftest import history_events
 from tests.engine.test_paths import ACCEPT, Walker
 from tests.engine.test_replay import UNREACHABLE, close, row_counts
 
@@ -88,7 +89,7 @@ def test_migrate_moves_an_instance_and_records_it(client: FlaskClient, auth: dic
     assert answer.get_json()["instances"] == [{"business_key": number, "can_move": True, "moved": True,
                                                "reasons": []}]
     assert state_of(number)[2] == 2
-    event = db.session.scalars(select(InstanceEvent).where(InstanceEvent.kind == "migrated")).one()
+    (event,) = history_events("migrated")
     assert event.actor == "api:test-channel" and event.data["to_version"] == 2
 
 

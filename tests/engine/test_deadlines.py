@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from engine import Actor, Bundle, ProcessEngine
 from models import Deadline, Incident, InstanceEvent, Outbox, ProcessInstance, Task, Timer, db
 from tests.engine.test_paths import ACCEPT, CORRECT_LATER, HANDOVER, IMPLEMENT, REACHED, WORKS
+from tests.unchecked import deploy_unchecked
 
 MSK = ZoneInfo("Europe/Moscow")
 
@@ -182,7 +183,7 @@ def test_a_failing_timer_opens_an_incident_and_the_others_still_fire(engine: Pro
                                                                      clock: Any) -> None:
     head = ('<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions '
             'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="defs" targetNamespace="t">')
-    engine.deploy("probe", Bundle({"probe.bpmn": head + """<bpmn:process id="probe" isExecutable="true">
+    deploy_unchecked(engine, "probe", Bundle({"probe.bpmn": head + """<bpmn:process id="probe" isExecutable="true">
       <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="work"/>
       <bpmn:userTask id="work"/><bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="e"/><bpmn:endEvent id="e"/>
       <bpmn:boundaryEvent id="late" attachedToRef="work" cancelActivity="false">
@@ -191,7 +192,7 @@ def test_a_failing_timer_opens_an_incident_and_the_others_still_fire(engine: Pro
       <bpmn:sequenceFlow id="f3" sourceRef="late" targetRef="boom"/>
       <bpmn:scriptTask id="boom"><bpmn:script>x = 1 / 0</bpmn:script></bpmn:scriptTask>
       <bpmn:sequenceFlow id="f4" sourceRef="boom" targetRef="e2"/><bpmn:endEvent id="e2"/>
-      </bpmn:process></bpmn:definitions>"""}), Actor("owner"))
+      </bpmn:process></bpmn:definitions>"""}), "owner")
     engine.start("probe", "PROBE-T", {"start_at": msk("2025-11-24T09:00").isoformat()}, Actor("test"))
     number = register()
     clock.move_to(msk("2025-11-24T11:30"))
@@ -211,14 +212,14 @@ def test_retrying_an_incident_runs_the_instance_on(client: Any, auth: dict[str, 
     engine.script_engine.environment.globals["flaky_service"] = lambda: 1 / 0 if next(failures, False) else 1
     head = ('<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions '
             'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="defs" targetNamespace="t">')
-    engine.deploy("flaky", Bundle({"flaky.bpmn": head + """<bpmn:process id="flaky" isExecutable="true">
+    deploy_unchecked(engine, "flaky", Bundle({"flaky.bpmn": head + """<bpmn:process id="flaky" isExecutable="true">
       <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="wait"/>
       <bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition>
         <bpmn:timeDate>working_hours_after(start_at, 1)</bpmn:timeDate></bpmn:timerEventDefinition>
       </bpmn:intermediateCatchEvent><bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="call"/>
       <bpmn:scriptTask id="call"><bpmn:script>answer = flaky_service()</bpmn:script></bpmn:scriptTask>
       <bpmn:sequenceFlow id="f3" sourceRef="call" targetRef="e"/><bpmn:endEvent id="e"/>
-      </bpmn:process></bpmn:definitions>"""}), Actor("owner"))
+      </bpmn:process></bpmn:definitions>"""}), "owner")
     engine.start("flaky", "FLAKY-1", {"start_at": msk("2025-11-24T10:00").isoformat()}, Actor("test"))
     clock.move_to(msk("2025-11-24T11:30"))
     engine.fire_due_timers()

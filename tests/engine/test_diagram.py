@@ -14,6 +14,7 @@ from engine import Actor, Bundle, ProcessEngine
 from engine.errors import Conflict, InstanceNotFound, InvalidInput, StepFailed
 from models import Incident, ProcessInstance, Task, db
 from tests.conftest import history_events
+from tests.unchecked import deploy_unchecked
 
 MSK = ZoneInfo("Europe/Moscow")
 ACCEPT = {"belongs_to_department": True}
@@ -71,7 +72,7 @@ def test_an_active_step_past_its_deadline_is_overdue(engine: ProcessEngine, regi
 
 
 def test_the_element_of_an_open_incident_is_failed(engine: ProcessEngine, clock: Any) -> None:
-    engine.deploy("probe", BROKEN, Actor("owner"))
+    deploy_unchecked(engine, "probe", BROKEN, "owner")
     engine.start("probe", "PROBE-D", {}, Actor("test"))
     with pytest.raises(StepFailed):
         engine.complete_task(open_task("PROBE-D").id, {}, Actor("tester"))
@@ -83,7 +84,7 @@ def test_the_element_of_an_open_incident_is_failed(engine: ProcessEngine, clock:
 
 
 def test_resolving_an_incident_needs_a_comment_and_is_recorded(engine: ProcessEngine, clock: Any) -> None:
-    engine.deploy("probe", BROKEN, Actor("owner"))
+    deploy_unchecked(engine, "probe", BROKEN, "owner")
     engine.start("probe", "PROBE-R", {}, Actor("test"))
     with pytest.raises(StepFailed) as failed:
         engine.complete_task(open_task("PROBE-R").id, {}, Actor("tester"))

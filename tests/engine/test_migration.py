@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from engine import Actor, Bundle, ProcessEngine
 from models import Deadline, Incident, InstanceEvent, ProcessInstance, Task, Timer, db
+from tests.conftest import history_events
 from tests.engine.test_paths import ACCEPT, Walker
 from tests.engine.test_replay import edited, shipped
 
@@ -43,7 +44,7 @@ def test_renamed_active_step_moves_and_keeps_its_task(engine: ProcessEngine, reg
     assert instance(number).definition.version == 2
     task = open_task(number)
     assert (task.id, task.name, task.step) == (task_id, "Принять претензию", "1.1")
-    event = db.session.scalars(select(InstanceEvent).where(InstanceEvent.kind == "migrated")).one()
+    (event,) = history_events("migrated")
     assert event.data == {"definition": "complaint", "from_version": 1, "to_version": 2} and event.actor == "owner"
     engine.complete_task(task.id, ACCEPT, Actor("tester"))
     assert open_task(number).bpmn_id == "first_contact"

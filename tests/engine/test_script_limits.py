@@ -13,6 +13,7 @@ from engine.bpmn.scripting import make_script_engine
 from engine.errors import InvalidDefinition, StepFailed
 from models import Incident, ProcessInstance, Task, db
 from tests.engine.test_incidents_and_definitions import diagram, script_after_task
+from tests.unchecked import deploy_unchecked
 
 RUNAWAYS = {
     "endless loop": "while True: pass",
@@ -32,7 +33,7 @@ RUNAWAYS = {
 
 
 def _incident_for(engine: ProcessEngine, script: str, key: str) -> Incident:
-    engine.deploy("probe", script_after_task(script), Actor("owner"))
+    deploy_unchecked(engine, "probe", script_after_task(script), "owner")
     engine.start("probe", key, {}, Actor("api:site"))
     instance = db.session.scalars(select(ProcessInstance).where(ProcessInstance.business_key == key)).one()
     state, revision = instance.state, instance.revision
@@ -62,12 +63,12 @@ def test_a_runaway_script_opens_an_incident_and_the_next_complaint_runs(engine: 
 
 
 def test_a_runaway_condition_opens_an_incident_at_its_gateway(engine: ProcessEngine) -> None:
-    engine.deploy("probe", diagram(
+    deploy_unchecked(engine, "probe", diagram(
         '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="g"/>'
         '<bpmn:exclusiveGateway id="g" default="d"/><bpmn:sequenceFlow id="c" sourceRef="g" targetRef="e">'
         '<bpmn:conditionExpression>len([i for i in range(900000) for j in range(9)]) &gt; 0'
         '</bpmn:conditionExpression></bpmn:sequenceFlow>'
-        '<bpmn:sequenceFlow id="d" sourceRef="g" targetRef="e"/><bpmn:endEvent id="e"/>'), Actor("owner"))
+        '<bpmn:sequenceFlow id="d" sourceRef="g" targetRef="e"/><bpmn:endEvent id="e"/>'), "owner")
     instance = engine.start("probe", "PROBE-C", {}, Actor("api:site"))
     assert instance.status == "incident"
     incident = db.session.scalars(select(Incident).where(Incident.business_key == "PROBE-C")).one()
@@ -75,12 +76,12 @@ def test_a_runaway_condition_opens_an_incident_at_its_gateway(engine: ProcessEng
 
 
 def test_a_runaway_timer_expression_opens_an_incident(engine: ProcessEngine) -> None:
-    engine.deploy("probe", diagram(
+    deploy_unchecked(engine, "probe", diagram(
         '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="wait"/>'
         '<bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition>'
         '<bpmn:timeDate>"2030-01-01T00:00:00+00:00" * 10 ** 9</bpmn:timeDate></bpmn:timerEventDefinition>'
         '</bpmn:intermediateCatchEvent><bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="e"/>'
-        '<bpmn:endEvent id="e"/>'), Actor("owner"))
+        '<bpmn:endEvent id="e"/>'), "owner")
     instance = engine.start("probe", "PROBE-T", {}, Actor("api:site"))
     assert instance.status == "incident"
     incident = db.session.scalars(select(Incident).where(Incident.business_key == "PROBE-T")).one()
@@ -107,7 +108,7 @@ def test_the_limits_come_from_the_settings_and_ordinary_scripts_pass() -> None:
 
 def test_the_api_answers_a_runaway_with_an_incident_and_keeps_serving(engine: ProcessEngine, client,
                                                                        auth: dict[str, str]) -> None:
-    engine.deploy("probe", script_after_task("while True: pass"), Actor("owner"))
+    deploy_unchecked(engine, "probe", script_after_task("while True: pass"), "owner")
     engine.start("probe", "PROBE-H", {}, Actor("api:site"))
     [task] = db.session.scalars(select(Task).where(Task.business_key == "PROBE-H"))
     answer = client.post(f"/api/v1/tasks/{task.id}/complete", json={"data": {}}, headers=auth)

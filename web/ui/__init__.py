@@ -31,6 +31,7 @@ def register(app: Flask, api_blueprints: list[Any]) -> None:
         history,
         incidents,
         intake,
+        modeler,
         pages,
         privacy,
         process_changes,
@@ -50,7 +51,7 @@ def register(app: Flask, api_blueprints: list[Any]) -> None:
     babel.init_app(app, locale_selector=_locale, default_timezone=app.config["TIMEZONE"],
                    default_translation_directories="translations")
     for module in (pages, intake, tasks, complaints, conversation, public, client_pages, processes, incidents,
-                   calendars, reports, process_changes, admin, privacy, history):
+                   calendars, reports, process_changes, admin, privacy, history, modeler):
         app.register_blueprint(module.bp)
     csrf.exempt(public.bp)
     csrf.exempt(client_pages.bp)
