@@ -175,6 +175,18 @@ class ProcessEngine:
                     department: str | None = None) -> Appeal | ClientMessage | None:
         return intake.ingest_mail(self.runtime, raw, mailbox, appeal_type, department)
 
+    def resolve_appeal(self, number: str, resolution: str, actor: Actor) -> Appeal:
+        return intake.resolve_appeal(self.runtime, number, resolution, actor)
+
+    def set_appeal_reminder(self, number: str, remind_at: dt.datetime, actor: Actor) -> Appeal:
+        return intake.set_appeal_reminder(self.runtime, number, remind_at, actor)
+
+    def turn_into_complaint(self, number: str, actor: Actor) -> Complaint:
+        return intake.turn_into_complaint(self.runtime, number, actor)
+
+    def send_appeal_reminders(self, now: dt.datetime | None = None) -> list[str]:
+        return intake.send_appeal_reminders(self.runtime, now)
+
     # --- the client's side: conversation, status page, survey --------------------------------------
     def write_to_client(self, number: str, subject: str, text: str, actor: Actor) -> ClientMessage:
         return client.write_to_client(self.runtime, number, subject, text, actor)

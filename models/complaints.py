@@ -57,8 +57,13 @@ class Appeal(Base):
     work_done: Mapped[str | None] = mapped_column(Text)
     project: Mapped[str | None] = mapped_column(String(200))
     tendency: Mapped[str | None] = mapped_column(String(200))
-    remind_at: Mapped[dt.datetime | None]
+    # A reminder to its responsible at this moment (the outbox), sent once: `reminder_sent_at` marks it.
+    remind_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    reminder_sent_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]
+    # How an appeal that is not a complaint was handled: «обработан» with this resolution, by whom.
+    resolution: Mapped[str | None] = mapped_column(Text)
+    processed_by: Mapped[str | None] = mapped_column(String(200))
     counterparty_id: Mapped[int | None] = mapped_column(ForeignKey("counterparty.id"))
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))

@@ -45,6 +45,13 @@ class World:
         assert task is not None and attachment is not None
         return cls(engine, complaint.number, task.id, attachment.id, full_token)
 
+    def request_appeal(self) -> str:
+        """A fresh appeal that is not a complaint, of ОПР (where only-responsible works), to be handled."""
+        appeal, _complaint = self.engine.register_appeal(complaint_input(type="request", department="ОПР"),
+                                                         Actor("operator"))
+        assert appeal.number
+        return appeal.number
+
     def shipped_bundle(self) -> dict[str, Any]:
         bundle = Bundle.from_directory(self.engine.settings.processes_dir)
         return {"bpmn": bundle.bpmn, "forms": bundle.forms}
@@ -147,6 +154,18 @@ EXAMPLES: dict[str, Example] = {
     "POST /tasks/<task_id>/reassign": lambda w: (f"/tasks/{w.task_id}/reassign", {
         "data": {"user": "only-responsible", "reason": "Знает клиента"}}),
     "GET /appeals": lambda w: ("/appeals", {}),
+    "GET /appeals/<number>": lambda w: (f"/appeals/{w.request_appeal()}", {}),
+    "POST /appeals/<number>/resolve": lambda w: (f"/appeals/{w.request_appeal()}/resolve", {
+        "data": {"resolution": "Ответили на вопрос"}}),
+    "POST /appeals/<number>/reminder": lambda w: (f"/appeals/{w.request_appeal()}/reminder", {
+        "data": {"remind_at": f"{TOMORROW}T10:00"}}),
+    "POST /appeals/<number>/complaint": lambda w: (f"/appeals/{w.request_appeal()}/complaint", {}),
+    "GET /api/v1/appeals/<number>": lambda w: (f"/api/v1/appeals/{w.request_appeal()}", {}),
+    "POST /api/v1/appeals/<number>/resolve": lambda w: (f"/api/v1/appeals/{w.request_appeal()}/resolve", {
+        "json": {"resolution": "Ответили на вопрос"}}),
+    "POST /api/v1/appeals/<number>/reminder": lambda w: (f"/api/v1/appeals/{w.request_appeal()}/reminder", {
+        "json": {"remind_at": f"{TOMORROW}T10:00:00+03:00"}}),
+    "POST /api/v1/appeals/<number>/complaint": lambda w: (f"/api/v1/appeals/{w.request_appeal()}/complaint", {}),
     "GET /complaints": lambda w: ("/complaints", {}),
     "GET /complaints/<number>": lambda w: (f"/complaints/{w.number}", {}),
     "GET /attachments/<int:attachment_id>": lambda w: (f"/attachments/{w.attachment_id}", {}),

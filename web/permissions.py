@@ -64,6 +64,9 @@ TABLE: dict[str, Rule] = {
     "GET /tasks/<task_id>": page(*WORKERS), "POST /tasks/<task_id>": page(*WORKERS),
     "POST /tasks/<task_id>/claim": page(*WORKERS), "POST /tasks/<task_id>/reassign": page(*WORKERS),
     "GET /appeals": page(*READERS), "GET /complaints": page(*READERS),
+    # The appeal card: everyone reads it; the appeal's department and QMS handle it.
+    "GET /appeals/<number>": page(*READERS), "POST /appeals/<number>/resolve": page(*WORKERS),
+    "POST /appeals/<number>/reminder": page(*WORKERS), "POST /appeals/<number>/complaint": page(*WORKERS),
     "GET /complaints/<number>": page(*READERS), "GET /attachments/<int:attachment_id>": page(*READERS),
     "POST /complaints/<number>/messages": page(*WORKERS),
     "GET /complaints/<number>/diagram": page(*READERS),
@@ -83,6 +86,10 @@ TABLE: dict[str, Rule] = {
     "POST /calendar/departments/<code>": page(QMS),
     # The API.
     "POST /api/v1/appeals": api("appeals:write", *REGISTRARS),
+    "GET /api/v1/appeals/<number>": api("complaints:read", *READERS),
+    "POST /api/v1/appeals/<number>/resolve": api("appeals:write", *WORKERS),
+    "POST /api/v1/appeals/<number>/reminder": api("appeals:write", *WORKERS),
+    "POST /api/v1/appeals/<number>/complaint": api("appeals:write", *WORKERS),
     "GET /api/v1/complaints/<number>": api("complaints:read", *READERS),
     "GET /api/v1/complaints/<number>/history": api("complaints:read", *READERS),
     "GET /api/v1/complaints/<number>/messages": api("complaints:read", *READERS),

@@ -26,6 +26,10 @@ def build_scheduler(app: Flask) -> TimerScheduler:
         with deliver_lock, app.app_context():
             return engine.deliver_outbox()
 
+    def appeal_reminders() -> list[str]:
+        with app.app_context():
+            return engine.send_appeal_reminders()
+
     def weekly_digest() -> str | None:
         with app.app_context():
             return engine.send_weekly_digest()
@@ -35,7 +39,8 @@ def build_scheduler(app: Flask) -> TimerScheduler:
             return engine.send_monthly_report(list(app.config["MONTHLY_REPORT_RECIPIENTS"]))
 
     scheduler = TimerScheduler(tick, pending, app.config["SCHEDULER_POLL_SECONDS"],
-                               {"outbox": (deliver, app.config["OUTBOX_POLL_SECONDS"])},
+                               {"outbox": (deliver, app.config["OUTBOX_POLL_SECONDS"]),
+                                "appeal-reminders": (appeal_reminders, app.config["REMINDER_POLL_SECONDS"])},
                                cron={"weekly-digest": (weekly_digest, app.config["WEEKLY_DIGEST_CRON"]),
                                      "monthly-report": (monthly_report, app.config["MONTHLY_REPORT_CRON"])},
                                timezone=app.config["TIMEZONE"])

@@ -23,6 +23,7 @@ def _locale() -> str:
 
 def register(app: Flask, api_blueprints: list[Any]) -> None:
     from web.ui import (
+        appeals,
         calendars,
         client_pages,
         complaints,
@@ -45,7 +46,7 @@ def register(app: Flask, api_blueprints: list[Any]) -> None:
         csrf.exempt(blueprint)
     babel.init_app(app, locale_selector=_locale, default_timezone=app.config["TIMEZONE"],
                    default_translation_directories="translations")
-    for module in (pages, intake, tasks, complaints, conversation, public, client_pages, processes, incidents,
+    for module in (pages, intake, tasks, complaints, appeals, conversation, public, client_pages, processes, incidents,
                    calendars, reports):
         app.register_blueprint(module.bp)
     csrf.exempt(public.bp)

@@ -1,0 +1,32 @@
+"""add the appeal card's handling: resolution, who processed it, the reminder sent
+
+Revision ID: 0010_appeal_cards
+Revises: 0009
+Create Date: 2026-11-27 07:00:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0010_appeal_cards'
+down_revision = '0009'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('appeal', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reminder_sent_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('resolution', sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column('processed_by', sa.String(length=200), nullable=True))
+        batch_op.create_index(batch_op.f('ix_appeal_remind_at'), ['remind_at'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('appeal', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_appeal_remind_at'))
+        batch_op.drop_column('processed_by')
+        batch_op.drop_column('resolution')
+        batch_op.drop_column('reminder_sent_at')
