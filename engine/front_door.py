@@ -17,6 +17,7 @@ from engine.bpmn.runtime import Runtime
 from engine.client import use_cases as client
 from engine.client.survey import Verdict
 from engine.client.tracking import ClientStatus
+from engine.improvement import use_cases as improvement
 from engine.intake import use_cases as intake
 from engine.intake.appeals import AppealInput, NewFile
 from engine.intake.public import FeedbackInput, ReviewInput
@@ -35,6 +36,7 @@ from models import (
     ClientMessage,
     ClientSurvey,
     Complaint,
+    CorrectiveAction,
     Department,
     Incident,
     ProcessDefinition,
@@ -199,6 +201,14 @@ class ProcessEngine:
 
     def answer_survey(self, token: str, verdict: Verdict, ip: str | None) -> ClientSurvey:
         return client.answer_survey(self.runtime, token, verdict, ip)
+
+    # --- improvement: stage 2's corrective tasks -----------------------------------------------------
+    def assign_corrective_task(self, action_id: int, login: str, working_days: int,
+                               actor: Actor) -> CorrectiveAction:
+        return improvement.assign_corrective_task(self.runtime, action_id, login, working_days, actor)
+
+    def finish_corrective_task(self, action_id: int, actor: Actor) -> CorrectiveAction:
+        return improvement.finish_corrective_task(self.runtime, action_id, actor)
 
     # --- notifications ----------------------------------------------------------------------------
     def deliver_outbox(self, now: dt.datetime | None = None) -> dict[str, int]:

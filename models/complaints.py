@@ -121,7 +121,7 @@ class Complaint(Base):
         cascade="all, delete-orphan", order_by="Nonconformity.id"
     )
     corrective_actions: Mapped[list[CorrectiveAction]] = relationship(
-        cascade="all, delete-orphan", order_by="CorrectiveAction.id"
+        cascade="all, delete-orphan", order_by="CorrectiveAction.id", back_populates="complaint"
     )
 
 
@@ -153,9 +153,14 @@ class CorrectiveAction(Base):
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"))
     description: Mapped[str] = mapped_column(Text)
     assignee: Mapped[str] = mapped_column(String(200))
+    # The user the task reaches (their inbox), when the assignee was chosen from the users.
+    assignee_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     deadline: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="planned")
     done_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="corrective_actions")
+    assignee_user: Mapped[User | None] = relationship()
 
 
 class Attachment(Base):

@@ -102,6 +102,12 @@ def task_page(task_id: str) -> str | Response | tuple[str, int]:
     departments = [(d.code, f"{d.code} — {d.name}") for d in db.session.scalars(select(Department)
                                                                                   .order_by(Department.code))]
     page = render_template("task.html", task=row, schema=schema, complaint=complaint, values=values, errors=errors,
-                           fields=schema_form.fields_of(schema, {"departments": departments}),
+                           fields=schema_form.fields_of(schema, {"departments": departments, "users": _users()}),
                            candidates=_candidates(row))
     return (page, 422) if errors else page
+
+
+def _users() -> list[tuple[str, str]]:
+    """Whom a form may name as a person who gets work (a corrective task's assignee): the active users."""
+    return [(u.login, u.full_name) for u in db.session.scalars(select(User).where(User.active.is_(True))
+                                                                .order_by(User.full_name))]
