@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from engine import Actor, Bundle, NewFile, ProcessEngine
 from engine.people.directory import SCOPES
-from models import Attachment, Task, db
+from models import Attachment, Complaint, Task, db
 from tests.conftest import complaint_input
 from web.permissions import ROLES, TABLE, Rule
 
@@ -51,6 +51,16 @@ class World:
                                                          Actor("operator"))
         assert appeal.number
         return appeal.number
+
+    def corrective_task(self) -> int:
+        """A fresh complaint at its department's report of one corrective task; the task's id."""
+        from tests.improvement.helpers import at_corrective_work
+
+        number = at_corrective_work(self.engine, lambda: self.engine.register_appeal(
+            complaint_input(), Actor("operator"))[1].number)
+        complaint = db.session.scalar(select(Complaint).where(Complaint.number == number))
+        assert complaint is not None
+        return complaint.corrective_actions[0].id
 
     def shipped_bundle(self) -> dict[str, Any]:
         bundle = Bundle.from_directory(self.engine.settings.processes_dir)
@@ -154,6 +164,12 @@ EXAMPLES: dict[str, Example] = {
     "POST /tasks/<task_id>/reassign": lambda w: (f"/tasks/{w.task_id}/reassign", {
         "data": {"user": "only-responsible", "reason": "Знает клиента"}}),
     "GET /appeals": lambda w: ("/appeals", {}),
+    "GET /improvement": lambda w: ("/improvement?department=ДКС", {}),
+    "POST /improvement/actions/<int:action_id>/assign": lambda w: (
+        f"/improvement/actions/{w.corrective_task()}/assign", {"data": {"assignee": "only-operator",
+                                                                       "working_days": "3"}}),
+    "POST /improvement/actions/<int:action_id>/done": lambda w: (f"/improvement/actions/{w.corrective_task()}/done",
+                                                                 {}),
     "GET /appeals/<number>": lambda w: (f"/appeals/{w.request_appeal()}", {}),
     "POST /appeals/<number>/resolve": lambda w: (f"/appeals/{w.request_appeal()}/resolve", {
         "data": {"resolution": "Ответили на вопрос"}}),

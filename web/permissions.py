@@ -60,7 +60,8 @@ TABLE: dict[str, Rule] = {
     "GET /account/password": page(*SIGNED_IN), "POST /account/password": page(*SIGNED_IN),
     "GET /appeals/new": page(*REGISTRARS), "POST /appeals/new": page(*REGISTRARS),
     "GET /ui/counterparties": page(*REGISTRARS),
-    "GET /inbox": page(*WORKERS),
+    # Everyone signed in has an inbox: a corrective task may be given to any user.
+    "GET /inbox": page(*SIGNED_IN),
     "GET /tasks/<task_id>": page(*WORKERS), "POST /tasks/<task_id>": page(*WORKERS),
     "POST /tasks/<task_id>/claim": page(*WORKERS), "POST /tasks/<task_id>/reassign": page(*WORKERS),
     "GET /appeals": page(*READERS), "GET /complaints": page(*READERS),
@@ -81,6 +82,9 @@ TABLE: dict[str, Rule] = {
     "GET /reports/kpi": page(*REPORTS), "GET /reports/kpi/export": page(*REPORTS),
     "POST /reports/kpi/weights": page(QMS),
     "GET /complaints/export": page(*READERS), "GET /appeals/export": page(*READERS),
+    # Stage 2 as a register: QMS and the readers of reports; QMS assigns; the assignee (checked below) reports.
+    "GET /improvement": page(*REPORTS), "POST /improvement/actions/<int:action_id>/assign": page(QMS),
+    "POST /improvement/actions/<int:action_id>/done": page(*SIGNED_IN),
     # Department calendars: QMS.
     "GET /calendar/departments": page(QMS), "GET /calendar/departments/<code>": page(QMS),
     "POST /calendar/departments/<code>": page(QMS),

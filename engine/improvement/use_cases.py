@@ -54,7 +54,7 @@ def finish_corrective_task(rt: Runtime, action_id: int, actor: Actor) -> Correct
     """The assignee (or QMS) reports the corrective task done today."""
     def change(s: Session, action: CorrectiveAction, item: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
         if action.assignee_user_id is None or action.assignee_user_id != actor.user_id:
-            _check_qms(s, actor)
+            _check_qms(s, actor, "Only its assignee or QMS reports a corrective task done.")
         if item.get("status") == "done":
             raise Conflict(f"Corrective task {action_id} is already done.")
         department = action.complaint.department.code if action.complaint.department else None
@@ -65,12 +65,12 @@ def finish_corrective_task(rt: Runtime, action_id: int, actor: Actor) -> Correct
     return _change(rt, action_id, actor, "corrective_task_done", change)
 
 
-def _check_qms(s: Session, actor: Actor) -> None:
+def _check_qms(s: Session, actor: Actor, refusal: str = "Only QMS gives corrective tasks to people.") -> None:
     if actor.user_id is None:
         return  # an integration, limited by its scope
     user = s.get(User, actor.user_id)
     if user is None or not user.active or not user.has_role("qms"):
-        raise NotAllowed("Only QMS gives corrective tasks to people.")
+        raise NotAllowed(refusal)
 
 
 Change = Callable[[Session, CorrectiveAction, dict[str, Any], dt.datetime], dict[str, Any]]

@@ -28,6 +28,7 @@ def register(app: Flask, api_blueprints: list[Any]) -> None:
         client_pages,
         complaints,
         conversation,
+        improvement,
         incidents,
         intake,
         pages,
@@ -46,8 +47,8 @@ def register(app: Flask, api_blueprints: list[Any]) -> None:
         csrf.exempt(blueprint)
     babel.init_app(app, locale_selector=_locale, default_timezone=app.config["TIMEZONE"],
                    default_translation_directories="translations")
-    for module in (pages, intake, tasks, complaints, appeals, conversation, public, client_pages, processes, incidents,
-                   calendars, reports):
+    for module in (pages, intake, tasks, complaints, appeals, improvement, conversation, public, client_pages,
+                   processes, incidents, calendars, reports):
         app.register_blueprint(module.bp)
     csrf.exempt(public.bp)
     csrf.exempt(client_pages.bp)
