@@ -210,6 +210,9 @@ class ProcessEngine:
     def finish_corrective_task(self, action_id: int, actor: Actor) -> CorrectiveAction:
         return improvement.finish_corrective_task(self.runtime, action_id, actor)
 
+    def notify_overdue_corrective_tasks(self, now: dt.datetime | None = None) -> list[int]:
+        return improvement.notify_overdue_corrective_tasks(self.runtime, now)
+
     # --- notifications ----------------------------------------------------------------------------
     def deliver_outbox(self, now: dt.datetime | None = None) -> dict[str, int]:
         return notify.deliver_outbox(self.runtime, now)

@@ -9,11 +9,13 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.bpmn import projection
 from engine.bpmn.runtime import Runtime
 from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from engine.improvement import overdue
 from engine.people import access
 from engine.people.actor import Actor
 from models import CorrectiveAction, ProcessInstance, User
@@ -63,6 +65,17 @@ def finish_corrective_task(rt: Runtime, action_id: int, actor: Actor) -> Correct
         return {"done_on": today.isoformat()}
 
     return _change(rt, action_id, actor, "corrective_task_done", change)
+
+
+def notify_overdue_corrective_tasks(rt: Runtime, now: dt.datetime | None = None) -> list[int]:
+    """The scheduler's job: corrective tasks past their deadline are reported to their assignee and QMS,
+    once. With two schedulers the second's insert meets the outbox's unique dedupe key and gives way."""
+    try:
+        with rt.transaction() as s:
+            return overdue.notify_overdue(s, now or rt.clock(), rt.tz, rt.settings.qms_department,
+                                          rt.settings.public.base_url.rstrip("/"))
+    except IntegrityError:
+        return []
 
 
 def _check_qms(s: Session, actor: Actor, refusal: str = "Only QMS gives corrective tasks to people.") -> None:

@@ -50,6 +50,9 @@ DEFAULTS: dict[str, tuple[str, str]] = {
     "appeal_reminder": ("Напоминание по обращению {{ number }}",
                         "Обращение {{ number }} от {{ received_at }} ждёт обработки.\nТема: {{ subject }}\n"
                         "Контрагент: {{ counterparty }}\n\nКарточка: {{ card_url }}"),
+    "corrective_overdue": ("Просрочена корректирующая задача по претензии {{ number }}",
+                           "Задача: {{ task }}\nИсполнитель: {{ assignee }}\nСрок: {{ deadline }}\n"
+                           "Задача остаётся открытой: работу нужно завершить.\n\nРеестр: {{ register_url }}"),
     "weekly_digest": (
         "Еженедельный обзор претензий {{ week }} ({{ first_day }} — {{ last_day }})",
         "Поступило: {{ received }}; срок этапа коррекции на неделе: {{ due }}; просрочено: {{ overdue }}; "

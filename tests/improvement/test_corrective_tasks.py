@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from engine import Actor, ProcessEngine
 from engine.errors import Conflict, InvalidInput, NotAllowed
-from models import Complaint, CorrectiveAction, InstanceEvent, Task, User, db
+from models import Complaint, CorrectiveAction, InstanceEvent, Outbox, Task, User, db
 from tests.engine.test_paths import CLOSE2
 from tests.improvement.helpers import at_corrective_work
 
@@ -99,3 +99,26 @@ def test_stage2_closes_over_an_undone_task_only_with_a_reason(engine: ProcessEng
     assert [a.status for a in complaint.corrective_actions] == ["done", "done"]
     with pytest.raises(Conflict):  # nothing waits on the tasks any more
         engine.assign_corrective_task(second.id, "operator", 2, Actor("q", user_id=qms.id))
+
+
+def test_an_overdue_corrective_task_is_reported_once_with_two_schedulers(
+        app: Any, engine: ProcessEngine, register: Any, config: Any) -> None:
+    from tests.reports.test_cron import _together
+    from web.app import create_app
+
+    number = at_corrective_work(engine, register)
+    first, second = _actions(number)
+    qms = _user("qms")
+    with time_machine.travel(FRIDAY, tick=False):
+        engine.assign_corrective_task(first.id, "responsible", 5, Actor("q", user_id=qms.id))
+    deadline_day = dt.datetime(2027, 1, 12, 23, 0, tzinfo=MSK)
+    assert engine.notify_overdue_corrective_tasks(deadline_day) == []  # still its deadline day
+    results = _together([app, create_app(config)],
+                        lambda desk: desk.notify_overdue_corrective_tasks(deadline_day + dt.timedelta(hours=2)))
+    assert sorted(results) == [[], [first.id]]
+    rows = db.session.scalars(select(Outbox).where(Outbox.kind == "corrective_overdue").order_by(Outbox.id)).all()
+    assert [r.recipient for r in rows] == ["user:responsible", "group:СМК"]
+    assert rows[0].subject == f"[{number}] Просрочена корректирующая задача по претензии {number}"
+    assert "Задача: Написать регламент проверки скорости" in rows[0].body and "Срок: 12.01.2027" in rows[0].body
+    assert engine.notify_overdue_corrective_tasks(deadline_day + dt.timedelta(days=3)) == []
+    assert second.deadline is not None and second.deadline > dt.date(2027, 1, 15)  # not due: no notice for it
