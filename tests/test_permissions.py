@@ -52,14 +52,17 @@ class World:
         assert appeal.number
         return appeal.number
 
-    def corrective_task(self) -> int:
-        """A fresh complaint at its department's report of one corrective task; the task's id."""
+    def corrective_task(self, assignee: str | None = None) -> int:
+        """A fresh complaint at its department's report of corrective tasks; the first task's id (given to
+        `assignee` when named)."""
         from tests.improvement.helpers import at_corrective_work
 
         number = at_corrective_work(self.engine, lambda: self.engine.register_appeal(
             complaint_input(), Actor("operator"))[1].number)
         complaint = db.session.scalar(select(Complaint).where(Complaint.number == number))
         assert complaint is not None
+        if assignee:
+            self.engine.assign_corrective_task(complaint.corrective_actions[0].id, assignee, 3, Actor.system())
         return complaint.corrective_actions[0].id
 
     def shipped_bundle(self) -> dict[str, Any]:
@@ -209,6 +212,12 @@ EXAMPLES: dict[str, Example] = {
     "PUT /api/v1/templates/<kind>": lambda w: ("/api/v1/templates/ack_client", {
         "json": {"subject": "Обращение {{ number }}", "body": "Срок ответа: {{ answer_by }}"}}),
     "GET /api/v1/outbox": lambda w: ("/api/v1/outbox", {}),
+    "GET /api/v1/improvement/nonconformities": lambda w: ("/api/v1/improvement/nonconformities?department=ДКС", {}),
+    "POST /api/v1/improvement/actions/<int:action_id>/assign": lambda w: (
+        f"/api/v1/improvement/actions/{w.corrective_task()}/assign", {"json": {"assignee": "only-operator",
+                                                                             "working_days": 3}}),
+    "POST /api/v1/improvement/actions/<int:action_id>/done": lambda w: (
+        f"/api/v1/improvement/actions/{w.corrective_task('only-responsible')}/done", {}),
 }
 # Allowed calls whose success is a domain answer rather than 2xx/3xx: nothing to retry, nothing to delete.
 DOMAIN_ANSWERS = {"POST /api/v1/incidents/<int:incident_id>/retry": 404,

@@ -125,6 +125,9 @@ TABLE: dict[str, Rule] = {
     "GET /api/v1/reports/monthly": api("reports:read", *REPORTS),
     "GET /api/v1/reports/kpi": api("reports:read", *REPORTS),
     "GET /api/v1/reports/weekly": api("reports:read", *REPORTS),
+    "GET /api/v1/improvement/nonconformities": api("complaints:read", *REPORTS),
+    "POST /api/v1/improvement/actions/<int:action_id>/assign": api("tasks:write", QMS),
+    "POST /api/v1/improvement/actions/<int:action_id>/done": api("tasks:write", *WORKERS),
 }
 
 

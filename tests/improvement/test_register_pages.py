@@ -74,3 +74,23 @@ def test_someone_else_cannot_report_a_task_done(app: Flask, engine: ProcessEngin
     assert "Only its assignee or QMS reports a corrective task done." in answer.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(CorrectiveAction, action.id).status == "planned"
+
+
+def test_the_register_over_the_api(client: Any, engine: ProcessEngine, register: Any, auth: dict[str, str]) -> None:
+    _dks, opr = _two_complaints(engine, register)
+    items = client.get("/api/v1/improvement/nonconformities?department=ОПР", headers=auth).get_json()["items"]
+    assert [(i["complaint"], i["process"], i["product"]) for i in items] == [(opr, "Продажи", "1С:УТ")]
+    action = items[0]["corrective_actions"][0]
+    assert {k: action[k] for k in ("description", "assignee", "assignee_login", "status", "overdue")} == {
+        "description": "Договор с чек-листом", "assignee": "ОПР", "assignee_login": None, "status": "planned",
+        "overdue": False}
+    bad = client.post(f"/api/v1/improvement/actions/{action['id']}/assign", json={"assignee": "", "working_days": 0},
+                      headers=auth)
+    assert bad.status_code == 422 and set(bad.get_json()["errors"]) == {"assignee", "working_days"}
+    given = client.post(f"/api/v1/improvement/actions/{action['id']}/assign",
+                        json={"assignee": "operator", "working_days": 2}, headers=auth).get_json()
+    assert (given["assignee_login"], given["status"]) == ("operator", "in_progress")
+    done = client.post(f"/api/v1/improvement/actions/{action['id']}/done", headers=auth).get_json()
+    assert done["status"] == "done" and done["done_on"] is not None
+    assert client.post(f"/api/v1/improvement/actions/{action['id']}/done", headers=auth).status_code == 409
+    assert client.post("/api/v1/improvement/actions/999999/done", headers=auth).status_code == 404

@@ -45,6 +45,7 @@ def _modules() -> tuple[Any, ...]:
         conversation,
         definitions,
         feedback,
+        improvement,
         incidents,
         instances,
         reports,
@@ -52,7 +53,7 @@ def _modules() -> tuple[Any, ...]:
     )
 
     return (appeals, complaints, conversation, tasks, calendar, incidents, admin, feedback, definitions, instances,
-            reports)
+            reports, improvement)
 
 
 def register(app: Flask) -> ProblemApi:
