@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from engine.improvement.use_cases import MAX_WORKING_DAYS
+from web.api.schemas import CorrectiveActionOut, NonconformityOut
 
 
 class RegisterQuery(Schema):
@@ -14,26 +15,18 @@ class RegisterQuery(Schema):
     to = fields.Date(metadata={"description": "… to this company day, included"})
 
 
-class CorrectiveTaskOut(Schema):
+class CorrectiveTaskOut(CorrectiveActionOut):
     id = fields.Integer()
-    description = fields.String()
-    assignee = fields.String()
     assignee_login = fields.String(allow_none=True, metadata={"description": "the user whose inbox it reaches"})
-    deadline = fields.Date(allow_none=True)
     status = fields.String(metadata={"description": "planned, in_progress, done"})
-    done_on = fields.Date(allow_none=True)
     overdue = fields.Boolean()
 
 
-class RegisterNonconformityOut(Schema):
+class RegisterNonconformityOut(NonconformityOut):
     id = fields.Integer()
     complaint = fields.String()
     registered_at = fields.DateTime()
     stage2_status = fields.String(allow_none=True)
-    department = fields.String()
-    process = fields.String()
-    product = fields.String(allow_none=True)
-    description = fields.String()
     corrective_actions = fields.List(fields.Nested(CorrectiveTaskOut))
 
 
