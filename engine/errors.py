@@ -30,6 +30,10 @@ class SurveyNotFound(NotFound):
     pass
 
 
+class AppealNotFound(NotFound):
+    pass
+
+
 class DefinitionNotFound(NotFound):
     pass
 
@@ -56,6 +60,10 @@ class TaskAssignedToOther(Conflict):
 
 class SurveyAnswered(Conflict):
     """A survey link is used once."""
+
+
+class AppealProcessed(Conflict):
+    """An appeal already marked processed (or turned into a complaint) is not handled a second time."""
 
 
 class ConcurrentUpdate(Conflict):

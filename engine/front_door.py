@@ -20,6 +20,7 @@ from engine.client.tracking import ClientStatus
 from engine.history import use_cases as history
 from engine.history.vault import OpenedEvent
 from engine.history.verify import Report
+from engine.improvement import use_cases as improvement
 from engine.intake import use_cases as intake
 from engine.intake.appeals import AppealInput, NewFile
 from engine.intake.public import FeedbackInput, ReviewInput
@@ -42,6 +43,7 @@ from models import (
     ClientSurvey,
     Complaint,
     Consent,
+    CorrectiveAction,
     CronRun,
     DataExport,
     Department,
@@ -234,6 +236,18 @@ class ProcessEngine:
                     department: str | None = None) -> Appeal | ClientMessage | None:
         return intake.ingest_mail(self.runtime, raw, mailbox, appeal_type, department)
 
+    def resolve_appeal(self, number: str, resolution: str, actor: Actor) -> Appeal:
+        return intake.resolve_appeal(self.runtime, number, resolution, actor)
+
+    def set_appeal_reminder(self, number: str, remind_at: dt.datetime, actor: Actor) -> Appeal:
+        return intake.set_appeal_reminder(self.runtime, number, remind_at, actor)
+
+    def turn_into_complaint(self, number: str, actor: Actor) -> Complaint:
+        return intake.turn_into_complaint(self.runtime, number, actor)
+
+    def send_appeal_reminders(self, now: dt.datetime | None = None) -> list[str]:
+        return intake.send_appeal_reminders(self.runtime, now)
+
     # --- the client's side: conversation, status page, survey --------------------------------------
     def write_to_client(self, number: str, subject: str, text: str, actor: Actor) -> ClientMessage:
         return client.write_to_client(self.runtime, number, subject, text, actor)
@@ -246,6 +260,17 @@ class ProcessEngine:
 
     def answer_survey(self, token: str, verdict: Verdict, ip: str | None) -> ClientSurvey:
         return client.answer_survey(self.runtime, token, verdict, ip)
+
+    # --- improvement: stage 2's corrective tasks -----------------------------------------------------
+    def assign_corrective_task(self, action_id: int, login: str, working_days: int,
+                               actor: Actor) -> CorrectiveAction:
+        return improvement.assign_corrective_task(self.runtime, action_id, login, working_days, actor)
+
+    def finish_corrective_task(self, action_id: int, actor: Actor) -> CorrectiveAction:
+        return improvement.finish_corrective_task(self.runtime, action_id, actor)
+
+    def notify_overdue_corrective_tasks(self, now: dt.datetime | None = None) -> list[int]:
+        return improvement.notify_overdue_corrective_tasks(self.runtime, now)
 
     # --- notifications ----------------------------------------------------------------------------
     def deliver_outbox(self, now: dt.datetime | None = None) -> dict[str, int]:

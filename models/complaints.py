@@ -57,8 +57,13 @@ class Appeal(Base):
     work_done: Mapped[str | None] = mapped_column(Text)
     project: Mapped[str | None] = mapped_column(String(200))
     tendency: Mapped[str | None] = mapped_column(String(200))
-    remind_at: Mapped[dt.datetime | None]
+    # A reminder to its responsible at this moment (the outbox), sent once: `reminder_sent_at` marks it.
+    remind_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    reminder_sent_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]
+    # How an appeal that is not a complaint was handled: «обработан» with this resolution, by whom.
+    resolution: Mapped[str | None] = mapped_column(Text)
+    processed_by: Mapped[str | None] = mapped_column(String(200))
     counterparty_id: Mapped[int | None] = mapped_column(ForeignKey("counterparty.id"))
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
@@ -118,7 +123,7 @@ class Complaint(Base):
         cascade="all, delete-orphan", order_by="Nonconformity.id"
     )
     corrective_actions: Mapped[list[CorrectiveAction]] = relationship(
-        cascade="all, delete-orphan", order_by="CorrectiveAction.id"
+        cascade="all, delete-orphan", order_by="CorrectiveAction.id", back_populates="complaint"
     )
 
 
@@ -150,9 +155,14 @@ class CorrectiveAction(Base):
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"))
     description: Mapped[str] = mapped_column(Text)
     assignee: Mapped[str] = mapped_column(String(200))
+    # The user the task reaches (their inbox), when the assignee was chosen from the users.
+    assignee_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     deadline: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="planned")
     done_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="corrective_actions")
+    assignee_user: Mapped[User | None] = relationship()
 
 
 class Attachment(Base):

@@ -77,7 +77,7 @@ class Task(Base):
 class InstanceEvent(Base):
     """Append-only history of an instance: who did what, when, with which data. Each event is a link of
     its instance's hash chain; its data is sealed with the case key (engine/history), and the database
-    refuses UPDATE and DELETE on these rows (triggers made by migration 0010_history_chain)."""
+    refuses UPDATE and DELETE on these rows (triggers made by migration 0010)."""
 
     __tablename__ = "instance_event"
     __table_args__ = (UniqueConstraint("instance_id", "seq"),)

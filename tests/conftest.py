@@ -90,7 +90,7 @@ def _schema(config: type[TestingConfig]) -> None:
 
 
 def _truncate() -> None:
-    """Empty every table between tests. The history tables refuse deletes (migration 0010_history_chain):
+    """Empty every table between tests. The history tables refuse deletes (migration 0010):
     PostgreSQL skips its triggers for this transaction as a replica would; on SQLite, which cannot switch
     triggers off, they are dropped and made again from their own SQL."""
     with db.engine.begin() as conn:

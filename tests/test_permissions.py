@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from engine import Actor, Bundle, NewFile, ProcessEngine
 from engine.people.directory import SCOPES
-from models import Attachment, Task, db
+from models import Attachment, Complaint, Task, db
 from tests.conftest import complaint_input
 from web.permissions import ROLES, TABLE, Rule
 
@@ -44,6 +44,26 @@ class World:
         attachment = db.session.scalar(select(Attachment).where(Attachment.appeal_id == complaint.appeal_id))
         assert task is not None and attachment is not None
         return cls(engine, complaint.number, task.id, attachment.id, full_token)
+
+    def request_appeal(self) -> str:
+        """A fresh appeal that is not a complaint, of ОПР (where only-responsible works), to be handled."""
+        appeal, _complaint = self.engine.register_appeal(complaint_input(type="request", department="ОПР"),
+                                                         Actor("operator"))
+        assert appeal.number
+        return appeal.number
+
+    def corrective_task(self, assignee: str | None = None) -> int:
+        """A fresh complaint at its department's report of corrective tasks; the first task's id (given to
+        `assignee` when named)."""
+        from tests.improvement.helpers import at_corrective_work
+
+        number = at_corrective_work(self.engine, lambda: self.engine.register_appeal(
+            complaint_input(), Actor("operator"))[1].number)
+        complaint = db.session.scalar(select(Complaint).where(Complaint.number == number))
+        assert complaint is not None
+        if assignee:
+            self.engine.assign_corrective_task(complaint.corrective_actions[0].id, assignee, 3, Actor.system())
+        return complaint.corrective_actions[0].id
 
     def shipped_bundle(self) -> dict[str, Any]:
         bundle = Bundle.from_directory(self.engine.settings.processes_dir)
@@ -198,6 +218,24 @@ EXAMPLES: dict[str, Example] = {
     "POST /tasks/<task_id>/reassign": lambda w: (f"/tasks/{w.task_id}/reassign", {
         "data": {"user": "only-responsible", "reason": "Знает клиента"}}),
     "GET /appeals": lambda w: ("/appeals", {}),
+    "GET /improvement": lambda w: ("/improvement?department=ДКС", {}),
+    "POST /improvement/actions/<int:action_id>/assign": lambda w: (
+        f"/improvement/actions/{w.corrective_task()}/assign", {"data": {"assignee": "only-operator",
+                                                                       "working_days": "3"}}),
+    "POST /improvement/actions/<int:action_id>/done": lambda w: (f"/improvement/actions/{w.corrective_task()}/done",
+                                                                 {}),
+    "GET /appeals/<number>": lambda w: (f"/appeals/{w.request_appeal()}", {}),
+    "POST /appeals/<number>/resolve": lambda w: (f"/appeals/{w.request_appeal()}/resolve", {
+        "data": {"resolution": "Ответили на вопрос"}}),
+    "POST /appeals/<number>/reminder": lambda w: (f"/appeals/{w.request_appeal()}/reminder", {
+        "data": {"remind_at": f"{TOMORROW}T10:00"}}),
+    "POST /appeals/<number>/complaint": lambda w: (f"/appeals/{w.request_appeal()}/complaint", {}),
+    "GET /api/v1/appeals/<number>": lambda w: (f"/api/v1/appeals/{w.request_appeal()}", {}),
+    "POST /api/v1/appeals/<number>/resolve": lambda w: (f"/api/v1/appeals/{w.request_appeal()}/resolve", {
+        "json": {"resolution": "Ответили на вопрос"}}),
+    "POST /api/v1/appeals/<number>/reminder": lambda w: (f"/api/v1/appeals/{w.request_appeal()}/reminder", {
+        "json": {"remind_at": f"{TOMORROW}T10:00:00+03:00"}}),
+    "POST /api/v1/appeals/<number>/complaint": lambda w: (f"/api/v1/appeals/{w.request_appeal()}/complaint", {}),
     "GET /complaints": lambda w: ("/complaints", {}),
     "GET /complaints/<number>": lambda w: (f"/complaints/{w.number}", {}),
     "GET /attachments/<int:attachment_id>": lambda w: (f"/attachments/{w.attachment_id}", {}),
@@ -270,6 +308,12 @@ EXAMPLES: dict[str, Example] = {
     "GET /privacy/retention": lambda w: ("/privacy/retention", {}),
     "GET /privacy/exports": lambda w: ("/privacy/exports", {}),
     "GET /api/v1/privacy/consents": lambda w: ("/api/v1/privacy/consents?kind=personal_data", {}),
+    "GET /api/v1/improvement/nonconformities": lambda w: ("/api/v1/improvement/nonconformities?department=ДКС", {}),
+    "POST /api/v1/improvement/actions/<int:action_id>/assign": lambda w: (
+        f"/api/v1/improvement/actions/{w.corrective_task()}/assign", {"json": {"assignee": "only-operator",
+                                                                             "working_days": 3}}),
+    "POST /api/v1/improvement/actions/<int:action_id>/done": lambda w: (
+        f"/api/v1/improvement/actions/{w.corrective_task('only-responsible')}/done", {}),
 }
 # Allowed calls whose success is a domain answer rather than 2xx/3xx: nothing to retry, nothing to delete.
 DOMAIN_ANSWERS = {"POST /api/v1/incidents/<int:incident_id>/retry": 404,

@@ -69,6 +69,8 @@ class Config:
     COMMERCIAL_DIRECTOR_EMAIL = os.environ.get("COMMERCIAL_DIRECTOR_EMAIL", "commerce@localhost")
     SITE_COMPLAINT_RECIPIENTS = os.environ.get("SITE_COMPLAINT_RECIPIENTS", "group:ceo,group:СМК").split(",")
     OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS", "15"))
+    # How often the scheduler looks for appeal reminders that fell due (each is sent once, whoever looks).
+    REMINDER_POLL_SECONDS = float(os.environ.get("REMINDER_POLL_SECONDS", "60"))
     # Report cron jobs, crontab syntax in TIMEZONE; each also runs when a scheduler starts, to catch up. The
     # monthly job runs daily and sends last month's report once, from the first working day of the month on
     # (the production calendar decides which day that is).

@@ -60,10 +60,14 @@ TABLE: dict[str, Rule] = {
     "GET /account/password": page(*SIGNED_IN), "POST /account/password": page(*SIGNED_IN),
     "GET /appeals/new": page(*REGISTRARS), "POST /appeals/new": page(*REGISTRARS),
     "GET /ui/counterparties": page(*REGISTRARS),
-    "GET /inbox": page(*WORKERS),
+    # Everyone signed in has an inbox: a corrective task may be given to any user.
+    "GET /inbox": page(*SIGNED_IN),
     "GET /tasks/<task_id>": page(*WORKERS), "POST /tasks/<task_id>": page(*WORKERS),
     "POST /tasks/<task_id>/claim": page(*WORKERS), "POST /tasks/<task_id>/reassign": page(*WORKERS),
     "GET /appeals": page(*READERS), "GET /complaints": page(*READERS),
+    # The appeal card: everyone reads it; the appeal's department and QMS handle it.
+    "GET /appeals/<number>": page(*READERS), "POST /appeals/<number>/resolve": page(*WORKERS),
+    "POST /appeals/<number>/reminder": page(*WORKERS), "POST /appeals/<number>/complaint": page(*WORKERS),
     "GET /complaints/<number>": page(*READERS), "GET /attachments/<int:attachment_id>": page(*READERS),
     "POST /complaints/<number>/messages": page(*WORKERS),
     "GET /complaints/<number>/diagram": page(*READERS),
@@ -86,6 +90,9 @@ TABLE: dict[str, Rule] = {
     "GET /reports/kpi": page(*REPORTS), "GET /reports/kpi/export": page(*REPORTS),
     "POST /reports/kpi/weights": page(QMS),
     "GET /complaints/export": page(*READERS), "GET /appeals/export": page(*READERS),
+    # Stage 2 as a register: QMS and the readers of reports; QMS assigns; the assignee (checked below) reports.
+    "GET /improvement": page(*REPORTS), "POST /improvement/actions/<int:action_id>/assign": page(QMS),
+    "POST /improvement/actions/<int:action_id>/done": page(*SIGNED_IN),
     # Department calendars: QMS.
     "GET /calendar/departments": page(QMS), "GET /calendar/departments/<code>": page(QMS),
     "POST /calendar/departments/<code>": page(QMS),
@@ -111,6 +118,10 @@ TABLE: dict[str, Rule] = {
     "GET /privacy/retention": page(QMS), "GET /privacy/exports": page(QMS),
     # The API.
     "POST /api/v1/appeals": api("appeals:write", *REGISTRARS),
+    "GET /api/v1/appeals/<number>": api("complaints:read", *READERS),
+    "POST /api/v1/appeals/<number>/resolve": api("appeals:write", *WORKERS),
+    "POST /api/v1/appeals/<number>/reminder": api("appeals:write", *WORKERS),
+    "POST /api/v1/appeals/<number>/complaint": api("appeals:write", *WORKERS),
     "GET /api/v1/complaints/<number>": api("complaints:read", *READERS),
     "GET /api/v1/complaints/<number>/history": api("complaints:read", *READERS),
     "GET /api/v1/complaints/<number>/messages": api("complaints:read", *READERS),
@@ -146,6 +157,9 @@ TABLE: dict[str, Rule] = {
     "GET /api/v1/reports/weekly": api("reports:read", *REPORTS),
     "GET /api/v1/privacy/consents": api("complaints:read", QMS),
     "GET /api/v1/history/verify": api("complaints:read", QMS),
+    "GET /api/v1/improvement/nonconformities": api("complaints:read", *REPORTS),
+    "POST /api/v1/improvement/actions/<int:action_id>/assign": api("tasks:write", QMS),
+    "POST /api/v1/improvement/actions/<int:action_id>/done": api("tasks:write", *WORKERS),
 }
 
 

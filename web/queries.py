@@ -10,6 +10,7 @@ from sqlalchemy import select
 from engine.bpmn.steps import STEPS
 from models import (
     Appeal,
+    Attachment,
     ClientSurvey,
     Complaint,
     Deadline,
@@ -129,3 +130,41 @@ def tasks(complaint: str | None, assignee: str | None, department: str | None, s
 
 def department_exists(code: str) -> bool:
     return db.session.scalar(select(Department.id).where(Department.code == code)) is not None
+
+
+def find_appeal(number: str) -> Appeal | None:
+    return db.session.scalar(select(Appeal).where(Appeal.number == number))
+
+
+def appeal_view(a: Appeal) -> dict[str, Any]:
+    """The appeal card (REQUIREMENTS §4): its fields, how it was handled, and the counterparty's others."""
+    complaint = db.session.scalar(select(Complaint).where(Complaint.appeal_id == a.id))
+    appeals: list[Appeal] = [] if a.counterparty_id is None else list(db.session.scalars(
+        select(Appeal).where(Appeal.counterparty_id == a.counterparty_id, Appeal.id != a.id)
+        .order_by(Appeal.received_at.desc()).limit(100)))
+    complaints: list[Complaint] = [] if a.counterparty_id is None else list(db.session.scalars(
+        select(Complaint).where(Complaint.counterparty_id == a.counterparty_id)
+        .order_by(Complaint.registered_at.desc()).limit(100)))
+    attachments = db.session.scalars(select(Attachment).where(Attachment.appeal_id == a.id,
+                                                              Attachment.client_message_id.is_(None))
+                                     .order_by(Attachment.id))
+    end = a.closed_at or dt.datetime.now(dt.UTC)
+    return {
+        "number": a.number, "received_at": a.received_at, "type": a.type, "channel": a.channel,
+        "state": a.state, "importance": a.importance, "kind": a.kind, "subject": a.subject, "text": a.text,
+        "previous_appeals_text": a.previous_appeals_text, "situation_date": a.situation_date,
+        "software": a.software, "work_done": a.work_done, "project": a.project, "tendency": a.tendency,
+        "author": a.author, "counterparty": a.counterparty, "contact": a.contact,
+        "department": a.department.code if a.department else None,
+        "responsible": a.responsible.display_name if a.responsible else None,
+        "days_open": (end - a.received_at).days, "remind_at": a.remind_at,
+        "reminder_sent_at": a.reminder_sent_at, "closed_at": a.closed_at, "resolution": a.resolution,
+        "processed_by": a.processed_by, "complaint_number": complaint.number if complaint else None,
+        "attachments": [{"id": f.id, "filename": f.filename, "content_type": f.content_type, "size": f.size}
+                        for f in attachments],
+        "counterparty_appeals": [{"number": o.number, "received_at": o.received_at, "type": o.type,
+                                  "state": o.state, "subject": o.subject} for o in appeals],
+        "counterparty_complaints": [{"number": c.number, "registered_at": c.registered_at,
+                                     "stage1_status": c.stage1_status, "stage2_status": c.stage2_status}
+                                    for c in complaints],
+    }

@@ -26,6 +26,14 @@ def build_scheduler(app: Flask) -> TimerScheduler:
         with deliver_lock, app.app_context():
             return engine.deliver_outbox()
 
+    def appeal_reminders() -> list[str]:
+        with app.app_context():
+            return engine.send_appeal_reminders()
+
+    def corrective_overdue() -> list[int]:
+        with app.app_context():
+            return engine.notify_overdue_corrective_tasks()
+
     def weekly_digest() -> str | None:
         with app.app_context():
             return engine.send_weekly_digest()
@@ -39,7 +47,9 @@ def build_scheduler(app: Flask) -> TimerScheduler:
             return engine.apply_retention()
 
     scheduler = TimerScheduler(tick, pending, app.config["SCHEDULER_POLL_SECONDS"],
-                               {"outbox": (deliver, app.config["OUTBOX_POLL_SECONDS"])},
+                               {"outbox": (deliver, app.config["OUTBOX_POLL_SECONDS"]),
+                                "appeal-reminders": (appeal_reminders, app.config["REMINDER_POLL_SECONDS"]),
+                                "corrective-overdue": (corrective_overdue, app.config["REMINDER_POLL_SECONDS"])},
                                cron={"weekly-digest": (weekly_digest, app.config["WEEKLY_DIGEST_CRON"]),
                                      "monthly-report": (monthly_report, app.config["MONTHLY_REPORT_CRON"]),
                                      "privacy-retention": (retention, app.config["PRIVACY_RETENTION_CRON"])},

@@ -7,7 +7,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from engine.bpmn.definitions import Deployed
 from engine.history import writer as history
@@ -21,6 +21,7 @@ from models import (
     Nonconformity,
     ProcessInstance,
     Task,
+    User,
 )
 
 
@@ -110,12 +111,26 @@ def _replace_rows(complaint: Complaint, data: dict[str, Any]) -> None:
                                                    description=n.get("description", ""))
                                      for n in data["nonconformities"]]
     if "corrective_actions" in data and isinstance(data["corrective_actions"], list):
-        complaint.corrective_actions = [CorrectiveAction(description=a.get("description", ""),
-                                                         assignee=a.get("assignee", ""),
-                                                         deadline=_as_date(a.get("deadline")),
-                                                         status=a.get("status") or "planned",
-                                                         done_on=_as_date(a.get("done_on")))
-                                        for a in data["corrective_actions"]]
+        _corrective_rows(complaint, [a for a in data["corrective_actions"] if isinstance(a, dict)])
+
+
+def _corrective_rows(complaint: Complaint, actions: list[dict[str, Any]]) -> None:
+    """Rows updated in place by position, so a corrective task keeps its id (the register and the inbox link
+    to it) while the process data, its source, changes."""
+    session = object_session(complaint)
+    rows = list(complaint.corrective_actions)
+    for i, a in enumerate(actions):
+        row = rows[i] if i < len(rows) else CorrectiveAction()
+        login = a.get("assignee_login")
+        row.assignee_user_id = session.scalar(select(User.id).where(User.login == login)) \
+            if login and session is not None else None
+        row.description, row.assignee = a.get("description", ""), a.get("assignee", "")
+        row.deadline, row.done_on = _as_date(a.get("deadline")), _as_date(a.get("done_on"))
+        row.status = a.get("status") or "planned"
+        if i >= len(rows):
+            complaint.corrective_actions.append(row)
+    for extra in rows[len(actions):]:
+        complaint.corrective_actions.remove(extra)
 
 
 def _route(session: Session, complaint: Complaint, code: str, instance: ProcessInstance, actor: Actor,

@@ -206,16 +206,23 @@ def register(session: Session, data: AppealInput, actor: Actor, now: dt.datetime
     complaint = None
     if data.type == "complaint":
         appeal.state = "processed"
-        complaint = Complaint(
-            appeal=appeal, registered_at=received_at, counterparty=counterparty, contact=contact,
-            department=department, responsible=responsible,
-            responsible_user_id=responsible.user_id if responsible else None,
-            importance=data.importance, kind=data.kind,
-        )
-        session.add(complaint)
-        session.flush()
-        complaint.number = number("P", received_at, complaint.id, tz)
+        complaint = open_complaint(session, appeal, received_at, tz)
     return appeal, complaint
+
+
+def open_complaint(session: Session, appeal: Appeal, registered_at: dt.datetime, tz: ZoneInfo) -> Complaint:
+    """The complaint whose basis is `appeal`, with the appeal's client, department and responsible."""
+    responsible = appeal.responsible
+    complaint = Complaint(
+        appeal=appeal, registered_at=registered_at, counterparty=appeal.counterparty, contact=appeal.contact,
+        department=appeal.department, responsible=responsible,
+        responsible_user_id=responsible.user_id if responsible else None,
+        importance=appeal.importance, kind=appeal.kind,
+    )
+    session.add(complaint)
+    session.flush()
+    complaint.number = number("P", registered_at, complaint.id, tz)
+    return complaint
 
 
 def replay(session: Session, client_id: int, key: str, request_hash: str) -> tuple[Appeal, Complaint | None] | None:

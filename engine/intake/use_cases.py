@@ -11,7 +11,7 @@ from engine.bpmn.runtime import Runtime, answer_date
 from engine.client import conversation, replies
 from engine.client.conversation import Links
 from engine.errors import ConcurrentUpdate, InvalidInput
-from engine.intake import appeals, mail, public
+from engine.intake import appeals, handling, mail, public
 from engine.intake.appeals import AppealInput
 from engine.intake.inn import normalised_inn
 from engine.notify import notifications
@@ -62,30 +62,36 @@ def register_in(rt: Runtime, s: Session, data: AppealInput, actor: Actor,
     appeal, complaint = appeals.register(s, data, actor, now, rt.tz, rt.settings.qms_department,
                                        rt.settings.attachments_dir)
     if complaint is not None:
-        variables = {
-            "complaint_number": complaint.number,
-            "department": complaint.department.code if complaint.department else None,
-            "received_at": complaint.registered_at.isoformat(),
-            "importance": complaint.importance, "kind": complaint.kind,
-            "max_reassignments": rt.settings.max_reassignments,
-            "max_contact_attempts": rt.settings.max_contact_attempts,
-            "max_rounds": rt.settings.max_rounds,
-            "warning_fraction": rt.settings.warning_fraction,
-        }
-        deployed = rt.definitions.latest(s, rt.settings.complaint_process)
-        # The complaint's deadlines run on its department's calendar (a branch's zone and holidays).
-        with deadlines.department_calendar(variables["department"]):
-            planned = deadlines.what_if(deployed, rt.script_engine, complaint.registered_at,
-                                        rt.calendars.current(), rt.settings.warning_fraction)
-            timers.plan_deadlines(s, complaint, planned)
-            timers.warn_provisional(s, planned["provisional_years"], rt.settings.qms_department, now)
-            rt.start_in(s, deployed, complaint.number or "", variables, actor, now)
-        if data.contact_email:
-            notifications.enqueue(s, "ack_client", f"email:{data.contact_email}", f"ack:{appeal.number}", {
-                "number": appeal.number, "complaint_number": complaint.number,
-                "answer_by": rt.local_date(answer_date(planned), variables["department"]),
-                "track_url": Links.of(rt.settings).track(complaint.number or "")}, now, complaint.number)
+        start_complaint(rt, s, appeal, complaint, data.contact_email, actor, now)
     return appeal, complaint
+
+
+def start_complaint(rt: Runtime, s: Session, appeal: Appeal, complaint: Complaint, contact_email: str | None,
+                    actor: Actor, now: dt.datetime) -> None:
+    """Plan the complaint's deadlines, start its process and acknowledge it to the client."""
+    variables = {
+        "complaint_number": complaint.number,
+        "department": complaint.department.code if complaint.department else None,
+        "received_at": complaint.registered_at.isoformat(),
+        "importance": complaint.importance, "kind": complaint.kind,
+        "max_reassignments": rt.settings.max_reassignments,
+        "max_contact_attempts": rt.settings.max_contact_attempts,
+        "max_rounds": rt.settings.max_rounds,
+        "warning_fraction": rt.settings.warning_fraction,
+    }
+    deployed = rt.definitions.latest(s, rt.settings.complaint_process)
+    # The complaint's deadlines run on its department's calendar (a branch's zone and holidays).
+    with deadlines.department_calendar(variables["department"]):
+        planned = deadlines.what_if(deployed, rt.script_engine, complaint.registered_at,
+                                    rt.calendars.current(), rt.settings.warning_fraction)
+        timers.plan_deadlines(s, complaint, planned)
+        timers.warn_provisional(s, planned["provisional_years"], rt.settings.qms_department, now)
+        rt.start_in(s, deployed, complaint.number or "", variables, actor, now)
+    if contact_email:
+        notifications.enqueue(s, "ack_client", f"email:{contact_email}", f"ack:{appeal.number}", {
+            "number": appeal.number, "complaint_number": complaint.number,
+            "answer_by": rt.local_date(answer_date(planned), variables["department"]),
+            "track_url": Links.of(rt.settings).track(complaint.number or "")}, now, complaint.number)
 
 
 
@@ -179,3 +185,44 @@ def ingest_mail(rt: Runtime, raw: bytes, mailbox: str, appeal_type: str = "compl
             attachments=parsed.attachments), Actor(f"почта: {mailbox}"), now)
         s.add(IngestedMessage(message_id=parsed.message_id, appeal_id=appeal.id, mailbox=mailbox, ingested_at=now))
         return appeal
+
+
+def resolve_appeal(rt: Runtime, number: str, resolution: str, actor: Actor) -> Appeal:
+    """Mark an appeal that is not a complaint processed, with its resolution."""
+    with rt.transaction() as s:
+        appeal = _handled(s, number, actor)
+        handling.resolve(appeal, resolution, actor, rt.clock())
+        return appeal
+
+
+def set_appeal_reminder(rt: Runtime, number: str, remind_at: dt.datetime, actor: Actor) -> Appeal:
+    with rt.transaction() as s:
+        appeal = _handled(s, number, actor)
+        handling.set_reminder(appeal, remind_at, rt.clock())
+        return appeal
+
+
+def turn_into_complaint(rt: Runtime, number: str, actor: Actor) -> Complaint:
+    """The appeal proves to be a complaint: open one on it (its basis) and start the complaint process the
+    way registration does. Its deadlines count from now, when it is registered as a complaint."""
+    with rt.transaction() as s:
+        now = rt.clock()
+        appeal = _handled(s, number, actor)
+        complaint = appeals.open_complaint(s, appeal, now, rt.tz)
+        handling.mark_processed(appeal, actor, now)
+        start_complaint(rt, s, appeal, complaint, appeal.contact.email if appeal.contact else None, actor, now)
+        return complaint
+
+
+def _handled(s: Session, number: str, actor: Actor) -> Appeal:
+    appeal = handling.locked(s, number)
+    handling.check_may_handle(s, appeal, actor)
+    handling.check_unprocessed(s, appeal)
+    return appeal
+
+
+def send_appeal_reminders(rt: Runtime, now: dt.datetime | None = None) -> list[str]:
+    """The scheduler's job: reminders that fell due go to their responsibles through the outbox, once."""
+    with rt.transaction() as s:
+        return handling.send_due_reminders(s, now or rt.clock(), rt.settings.qms_department,
+                                           rt.settings.public.base_url.rstrip("/"), rt.tz)

@@ -71,4 +71,6 @@ def known(s: Session, source: str, value: str) -> bool:
     """Whether a form value that refers to a record (`x-source`) names one that exists."""
     if source == "departments":
         return s.scalar(select(Department.id).where(Department.code == value)) is not None
+    if source == "users":
+        return s.scalar(select(User.id).where(User.login == value, User.active.is_(True))) is not None
     return False

@@ -8,7 +8,7 @@ PostgreSQL and SQLite). Downgrade opens the data again (erased data comes back a
 A later migration that rebuilds `instance_event` or `audit_log` in batch mode on SQLite (copy and rename)
 loses their triggers and must create them again: tests/history/test_append_only.py checks they exist.
 
-Revision ID: 0010_history_chain
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-27 06:45:00.000000
 
@@ -21,7 +21,7 @@ from alembic import op
 from engine.history import chain, sealing
 
 # revision identifiers, used by Alembic.
-revision = '0010_history_chain'
+revision = '0010'
 down_revision = '0009'
 branch_labels = None
 depends_on = None

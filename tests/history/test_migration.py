@@ -1,4 +1,4 @@
-"""Migration 0010_history_chain on a database with history: every instance gets a key and a valid chain,
+"""Migration 0010 on a database with history: every instance gets a key and a valid chain,
 the data opens to what it was, the rows become append-only; downgrading gives the data back as it was."""
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from tests.conftest import empty_database
 from web.app import create_app
 from web.config import TestingConfig
 
-REVISION = "0010_history_chain"
+REVISION = "0010"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 T0 = dt.datetime(2025, 11, 24, 7, 0, 0, 123456, tzinfo=dt.UTC)
 

@@ -46,6 +46,7 @@ def _modules() -> tuple[Any, ...]:
         definitions,
         feedback,
         history,
+        improvement,
         incidents,
         instances,
         privacy,
@@ -54,7 +55,7 @@ def _modules() -> tuple[Any, ...]:
     )
 
     return (appeals, complaints, conversation, tasks, calendar, incidents, admin, feedback, definitions, instances,
-            reports, privacy, history)
+            reports, privacy, history, improvement)
 
 
 def register(app: Flask) -> ProblemApi:

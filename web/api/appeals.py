@@ -1,4 +1,4 @@
-"""POST /api/v1/appeals: every intake channel registers appeals here."""
+"""Appeals: every intake channel registers them here; an appeal's card, resolution, reminder or complaint."""
 from __future__ import annotations
 
 import hashlib
@@ -9,10 +9,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from engine import AppealInput
-from engine.errors import InvalidInput, NotAllowed
+from engine.errors import AppealNotFound, InvalidInput, NotAllowed
 from models import ApiClient, db
+from web.api.appeal_schemas import AppealCardOut, ReminderIn, ResolutionIn, TurnedIntoComplaintOut
 from web.api.schemas import AppealIn, AppealOut
-from web.queries import engine, previous_appeals
+from web.queries import appeal_view, engine, find_appeal, previous_appeals
 
 PREFIX = "/appeals"
 blp = Blueprint("api_appeals", __name__, description="Appeals from every intake channel")
@@ -60,3 +61,47 @@ class Appeals(MethodView):
             "complaint_number": complaint.number if complaint else None,
             "previous_appeals": previous_appeals(appeal.counterparty_id, appeal.id),
         }
+
+
+def _card(number: str) -> dict[str, Any]:
+    appeal = find_appeal(number)
+    if appeal is None:
+        raise AppealNotFound(f"No appeal {number}.")
+    return appeal_view(appeal)
+
+
+@blp.route("/<number>")
+class AppealItem(MethodView):
+    @blp.response(200, AppealCardOut)
+    def get(self, number: str) -> dict[str, Any]:
+        """The appeal card: its fields, state, reminder, resolution and the counterparty's other cases."""
+        return _card(number)
+
+
+@blp.route("/<number>/resolve")
+class AppealResolve(MethodView):
+    @blp.arguments(ResolutionIn)
+    @blp.response(200, AppealCardOut)
+    def post(self, body: dict[str, Any], number: str) -> dict[str, Any]:
+        """Mark the appeal processed (обработан) with its resolution; 409 when it already is."""
+        engine().resolve_appeal(number, body["resolution"], g.actor)
+        return _card(number)
+
+
+@blp.route("/<number>/reminder")
+class AppealReminder(MethodView):
+    @blp.arguments(ReminderIn)
+    @blp.response(200, AppealCardOut)
+    def post(self, body: dict[str, Any], number: str) -> dict[str, Any]:
+        """Remind the appeal's responsible at `remind_at` (through the outbox, once)."""
+        engine().set_appeal_reminder(number, body["remind_at"], g.actor)
+        return _card(number)
+
+
+@blp.route("/<number>/complaint")
+class AppealToComplaint(MethodView):
+    @blp.response(201, TurnedIntoComplaintOut)
+    def post(self, number: str) -> dict[str, Any]:
+        """The appeal proves to be a complaint: open one on it and start the complaint process."""
+        complaint = engine().turn_into_complaint(number, g.actor)
+        return {"number": number, "state": "processed", "complaint_number": complaint.number}

@@ -24,11 +24,13 @@ def _locale() -> str:
 def register(app: Flask, api_blueprints: list[Any]) -> None:
     from web.ui import (
         admin,
+        appeals,
         calendars,
         client_pages,
         complaints,
         conversation,
         history,
+        improvement,
         incidents,
         intake,
         modeler,
@@ -50,8 +52,8 @@ def register(app: Flask, api_blueprints: list[Any]) -> None:
         csrf.exempt(blueprint)
     babel.init_app(app, locale_selector=_locale, default_timezone=app.config["TIMEZONE"],
                    default_translation_directories="translations")
-    for module in (pages, intake, tasks, complaints, conversation, public, client_pages, processes, incidents,
-                   calendars, reports, process_changes, admin, privacy, history, modeler):
+    for module in (pages, intake, tasks, complaints, appeals, improvement, conversation, public, client_pages,
+                   processes, incidents, calendars, reports, process_changes, admin, privacy, history, modeler):
         app.register_blueprint(module.bp)
     csrf.exempt(public.bp)
     csrf.exempt(client_pages.bp)

@@ -1,6 +1,7 @@
 """«Мои задачи»: the inbox, claiming and reassigning, and the task forms with their guidance."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -12,6 +13,7 @@ from werkzeug.wrappers import Response
 from engine import NewFile
 from engine.errors import EngineError, InvalidInput, StepFailed
 from models import Complaint, Department, Task, User, db
+from web.improvement_register import my_corrective_tasks
 from web.security import local_target
 from web.ui import schema_form
 from web.ui.access import actor
@@ -38,7 +40,9 @@ def inbox() -> str:
                               .order_by(Task.due_at.is_(None), Task.due_at, Task.created_at).limit(300)).all()
     complaints = {c.number: c for c in db.session.scalars(
         select(Complaint).where(Complaint.number.in_({t.business_key for t in rows})))}
-    return render_template("inbox.html", tasks=rows, complaints=complaints)
+    return render_template("inbox.html", tasks=rows, complaints=complaints,
+                           corrective=my_corrective_tasks(current_user.id),
+                           today=dt.datetime.now(local_calendar().tz).date())
 
 
 @bp.route("/tasks/<task_id>/claim", methods=["POST"])
@@ -102,6 +106,12 @@ def task_page(task_id: str) -> str | Response | tuple[str, int]:
     departments = [(d.code, f"{d.code} — {d.name}") for d in db.session.scalars(select(Department)
                                                                                   .order_by(Department.code))]
     page = render_template("task.html", task=row, schema=schema, complaint=complaint, values=values, errors=errors,
-                           fields=schema_form.fields_of(schema, {"departments": departments}),
+                           fields=schema_form.fields_of(schema, {"departments": departments, "users": _users()}),
                            candidates=_candidates(row))
     return (page, 422) if errors else page
+
+
+def _users() -> list[tuple[str, str]]:
+    """Whom a form may name as a person who gets work (a corrective task's assignee): the active users."""
+    return [(u.login, u.full_name) for u in db.session.scalars(select(User).where(User.active.is_(True))
+                                                                .order_by(User.full_name))]

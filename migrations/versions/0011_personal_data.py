@@ -1,7 +1,7 @@
 """personal data: the consent register's columns, anonymisation marks, the record of data exports
 
-Revision ID: 0010_personal_data
-Revises: 0010_history_chain
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-27 06:50:00.000000
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0010_personal_data'
-down_revision = '0010_history_chain'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

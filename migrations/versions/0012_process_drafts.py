@@ -1,7 +1,7 @@
 """add process drafts: an owner's unsaved edit of a process, kept between visits to the modeler
 
-Revision ID: 0010_process_drafts
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-27 07:00:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0010_process_drafts'
-down_revision = '0009'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
