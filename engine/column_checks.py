@@ -71,7 +71,12 @@ def value_problem(column_type: Any, value: Any, typed: bool = False) -> str | No
     return None
 
 
-def row_problems(row: Any) -> dict[str, list[str]]:
+# Set in a session's `info` while it serves input in which invalid UTF-8 became U+FFFD: then no row may
+# take that character from it (see `text_problem`'s `typed`), whichever use case the input reached.
+TYPED_REPLACEMENTS = "typed_replacements"
+
+
+def row_problems(row: Any, typed: bool = False) -> dict[str, list[str]]:
     """Field messages for the changed columns of one row, keyed by attribute name."""
     state = inspect(row)
     problems: dict[str, list[str]] = {}
@@ -80,15 +85,16 @@ def row_problems(row: Any) -> dict[str, list[str]]:
         if not history.added:
             continue
         for column in attr.columns:
-            if message := value_problem(column.type, history.added[0]):
+            if message := value_problem(column.type, history.added[0], typed):
                 problems.setdefault(attr.key, []).append(message)
     return problems
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     problems: dict[str, list[str]] = {}
+    typed = bool(session.info.get(TYPED_REPLACEMENTS))
     for row in (*session.new, *session.dirty):
-        for name, messages in row_problems(row).items():
+        for name, messages in row_problems(row, typed).items():
             problems.setdefault(name, []).extend(m for m in messages if m not in problems.get(name, []))
     if problems:
         raise InvalidInput("The input has values that cannot be stored.", problems)

@@ -129,12 +129,13 @@ def test_api_query_strings_with_nul_are_422(client: FlaskClient, api: dict[str, 
 # --- pages: the form comes back with the message and what was typed --------------------------------------------
 
 def _page(answer: Any, message: str, kept: str = "Сохранённый текст", field: str = "") -> str:
-    """The form again with the message and what was typed; for bytes no browser sends (invalid UTF-8, the
-    form of a lone surrogate) a 422 page naming the field."""
+    """The form again with the message and what was typed; bytes no browser sends (invalid UTF-8, the form of
+    a lone surrogate) come back as U+FFFD in the field, with the same message as a control character."""
     html = answer.get_data(as_text=True)
-    if message == RU["surrogate"]:
-        message, kept = f"{field}: Not valid UTF-8.", ""
     assert answer.status_code == 422, html[:2000]
+    assert "Неверные данные" not in html, html[:2000]  # the form itself, not a bare error page
+    if message == RU["surrogate"]:
+        message = RU["nul"]
     assert message in html and kept in html, html[:3000]
     return html
 
