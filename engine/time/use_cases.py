@@ -9,11 +9,13 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn.persistence import dump_workflow
 from engine.bpmn.runtime import Runtime
-from engine.errors import InvalidInput, StepFailed
+from engine.errors import ConcurrentUpdate, InvalidInput, StepFailed
 from engine.people import access
 from engine.people.actor import Actor
 from engine.time import deadlines, departments, rearm, timers
 from models import Complaint, Department, ProcessInstance, Timer
+
+FIRE_ATTEMPTS = 3
 
 
 def fire_due_timers(rt: Runtime, now: dt.datetime | None = None) -> list[str]:
@@ -25,13 +27,25 @@ def fire_due_timers(rt: Runtime, now: dt.datetime | None = None) -> list[str]:
     fired = []
     for instance_id in instance_ids:
         try:
-            key = rt.retrying(lambda instance_id=instance_id: _fire_in_transaction(rt, instance_id, now))
+            key = _fire_racing_changes(rt, instance_id, now)
             if key is not None:
                 fired.append(key)
         except StepFailed:
             with rt.transaction() as s:
                 timers.mark_failed(s, instance_id, now)
     return fired
+
+
+def _fire_racing_changes(rt: Runtime, instance_id: int, now: dt.datetime) -> str | None:
+    """Fire one instance; when a completion in another process changed it between this read and write (on
+    SQLite, which has no row locks: the revision check or a busy database says so), read it again and fire."""
+    for remaining in range(FIRE_ATTEMPTS - 1, -1, -1):
+        try:
+            return rt.retrying(lambda: _fire_in_transaction(rt, instance_id, now))
+        except ConcurrentUpdate:
+            if remaining == 0:
+                return None  # still pending: the next tick fires it
+    raise AssertionError("unreachable")
 
 
 def _fire_in_transaction(rt: Runtime, instance_id: int, now: dt.datetime) -> str | None:
