@@ -33,15 +33,16 @@ def text_problem(value: str, max_length: int | None = None, typed: bool = False)
     return None
 
 
-def json_problem(value: Any, depth: int = 0) -> str | None:
+def json_problem(value: Any, depth: int = 0, typed: bool = False) -> str | None:
     """JSON columns (jsonb on PostgreSQL) refuse NUL and lone surrogates in any nested string."""
     if depth > 64:
         return "Nested too deeply."
     if isinstance(value, str):
-        return text_problem(value)
+        return text_problem(value, typed=typed)
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:
-        found = (text_problem(key) if isinstance(key, str) else None) or json_problem(item, depth + 1)
+        found = (text_problem(key, typed=typed) if isinstance(key, str) else None) or \
+            json_problem(item, depth + 1, typed)
         if found:
             return found
     return None
@@ -63,7 +64,7 @@ def value_problem(column_type: Any, value: Any, typed: bool = False) -> str | No
     if isinstance(column_type, String) and isinstance(value, str):
         return text_problem(value, column_type.length, typed)
     if isinstance(column_type, JSON):
-        return json_problem(value)
+        return json_problem(value, typed=typed)
     if isinstance(value, int) and not isinstance(value, bool) and (limit := _int_limit(column_type)):
         return None if -limit <= value < limit else "The number is out of range."
     if isinstance(column_type, (Date, DateTime)) and isinstance(value, dt.date):
