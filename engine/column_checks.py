@@ -34,15 +34,16 @@ def text_problem(value: str, max_length: int | None = None, typed: bool = False)
     return None
 
 
-def json_problem(value: Any, depth: int = 0) -> str | None:
+def json_problem(value: Any, depth: int = 0, typed: bool = False) -> str | None:
     """JSON columns (jsonb on PostgreSQL) refuse NUL and lone surrogates in any nested string."""
     if depth > 64:
         return "Nested too deeply."
     if isinstance(value, str):
-        return text_problem(value)
+        return text_problem(value, typed=typed)
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:
-        found = (text_problem(key) if isinstance(key, str) else None) or json_problem(item, depth + 1)
+        found = (text_problem(key, typed=typed) if isinstance(key, str) else None) or \
+            json_problem(item, depth + 1, typed)
         if found:
             return found
     return None
@@ -64,7 +65,7 @@ def value_problem(column_type: Any, value: Any, typed: bool = False) -> str | No
     if isinstance(column_type, String) and isinstance(value, str):
         return text_problem(value, column_type.length, typed)
     if isinstance(column_type, JSON):
-        return json_problem(value)
+        return json_problem(value, typed=typed)
     if isinstance(value, int) and not isinstance(value, bool) and (limit := _int_limit(column_type)):
         return None if -limit <= value < limit else Message("The number is out of range.")
     if isinstance(column_type, (Date, DateTime)) and isinstance(value, dt.date):
@@ -73,7 +74,12 @@ def value_problem(column_type: Any, value: Any, typed: bool = False) -> str | No
     return None
 
 
-def row_problems(row: Any) -> dict[str, list[str]]:
+# Set in a session's `info` while it serves input in which invalid UTF-8 became U+FFFD: then no row may
+# take that character from it (see `text_problem`'s `typed`), whichever use case the input reached.
+TYPED_REPLACEMENTS = "typed_replacements"
+
+
+def row_problems(row: Any, typed: bool = False) -> dict[str, list[str]]:
     """Field messages for the changed columns of one row, keyed by attribute name."""
     state = inspect(row)
     problems: dict[str, list[str]] = {}
@@ -82,15 +88,16 @@ def row_problems(row: Any) -> dict[str, list[str]]:
         if not history.added:
             continue
         for column in attr.columns:
-            if message := value_problem(column.type, history.added[0]):
+            if message := value_problem(column.type, history.added[0], typed):
                 problems.setdefault(attr.key, []).append(message)
     return problems
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     problems: dict[str, list[str]] = {}
+    typed = bool(session.info.get(TYPED_REPLACEMENTS))
     for row in (*session.new, *session.dirty):
-        for name, messages in row_problems(row).items():
+        for name, messages in row_problems(row, typed).items():
             problems.setdefault(name, []).extend(m for m in messages if m not in problems.get(name, []))
     if problems:
         raise InvalidInput("The input has values that cannot be stored.", problems)

@@ -7,16 +7,17 @@ slips past validation and is refused by the database (`DataError`) is answered 4
 """
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
-from urllib.parse import unquote_to_bytes
+from urllib.parse import quote, unquote_to_bytes
 
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import DataError
 from werkzeug.routing import IntegerConverter
 
-from engine.column_checks import text_problem
+from engine.column_checks import TYPED_REPLACEMENTS, text_problem
 from models import db
 from web import errors
 
@@ -100,12 +101,43 @@ def undecodable_field(raw: bytes) -> str | None:
     return None
 
 
+def _replaced(raw: bytes) -> bytes:
+    """The URL-encoded string again with each field's invalid UTF-8 decoded to U+FFFD (kept `next` as sent)."""
+    pairs = []
+    for pair in raw.split(b"&"):
+        name, eq, value = pair.partition(b"=")
+        if name != b"next":
+            text = unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8", "replace")
+            value = quote(text, safe="").encode("ascii")
+        pairs.append(name + eq + value)
+    return b"&".join(pairs)
+
+
+def _page_form_with_replacements() -> None:
+    """A page form whose bytes are not UTF-8 goes on to its own view with U+FFFD in their place, so the form
+    comes back with the message under the field and everything else typed kept; no row may take U+FFFD from
+    this request (the session's flush check refuses it), so nothing is stored mangled."""
+    body = _replaced(request.get_data(cache=True))
+    request.environ["wsgi.input"] = io.BytesIO(body)
+    request.environ["CONTENT_LENGTH"] = str(len(body))
+    for cached in ("form", "files", "stream", "_cached_data", "input_stream"):
+        request.__dict__.pop(cached, None)
+    request._cached_data = body  # type: ignore[attr-defined]
+    db.session.info[TYPED_REPLACEMENTS] = True
+
+
+def _forget_replacements(_exc: BaseException | None = None) -> None:
+    db.session.info.pop(TYPED_REPLACEMENTS, None)
+
+
 def _check_request() -> Any:
     if name := undecodable_field(request.query_string):
         return _refuse(f"query.{name}", "Not valid UTF-8.")
     if request.mimetype == "application/x-www-form-urlencoded" and (name := undecodable_field(request.get_data(
             cache=True))):
-        return _refuse(name, "Not valid UTF-8.")
+        if request.path.startswith("/api/"):
+            return _refuse(name, "Not valid UTF-8.")
+        _page_form_with_replacements()
     for name, value in request.args.items(multi=True):
         if name == "next":  # a redirect target: judged by the redirect rules, which send a bad one home
             continue
@@ -136,5 +168,6 @@ def register_converters(app: Flask) -> None:
 def register(app: Flask) -> None:
     """After the permission check, so an unauthenticated caller learns nothing about its input."""
     app.before_request(_check_request)
+    app.teardown_request(_forget_replacements)
     app.register_error_handler(DataError, _database_refused)
 

@@ -69,6 +69,7 @@ class Runtime:
         self._armed.clear()
         deadlines.ACTIVE_DEPARTMENT.set(None)
         try:
+            self.calendars.hold(self.clock().date())
             yield s
             s.commit()
             armed, self._armed = list(self._armed), []
@@ -91,6 +92,7 @@ class Runtime:
             s.rollback()
             raise
         finally:
+            self.calendars.release()
             deadlines.ACTIVE_DEPARTMENT.set(None)
 
     def retrying(self, attempt: Callable[[], T], tries: int = 3) -> T:

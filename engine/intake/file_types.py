@@ -24,9 +24,13 @@ SIGNATURES: dict[str, tuple[str, tuple[bytes, ...]]] = {
     ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ZIP),
     ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ZIP),
     ".odt": ("application/vnd.oasis.opendocument.text", ZIP),
+    ".ods": ("application/vnd.oasis.opendocument.spreadsheet", ZIP),
     ".zip": ("application/zip", ZIP),
+    ".msg": ("application/vnd.ms-outlook", OLE),
+    ".rtf": ("application/rtf", (b"{\\rtf",)),
 }
-TEXT = {".txt": "text/plain", ".csv": "text/csv"}
+# A saved e-mail is text (RFC 5322; 8-bit bodies in UTF-8 or Windows-1251 pass the same check).
+TEXT = {".txt": "text/plain", ".csv": "text/csv", ".eml": "message/rfc822"}
 
 
 class Upload(Protocol):
@@ -58,16 +62,20 @@ def content_type(filename: str, data: bytes) -> str | None:
     return known[0]
 
 
-def upload_problems(files: tuple[Upload, ...], allowed: tuple[str, ...], max_bytes: int) -> list[str]:
-    """One message per refused file: a type not allowed, content that is not what the name says, too large."""
+def file_problems(f: Upload, allowed: tuple[str, ...], max_bytes: int) -> list[str]:
+    """Why one file is refused: a type not allowed, content that is not what the name says, too large."""
     problems = []
-    for f in files:
-        suffix = Path(f.filename).suffix.lower()
-        if suffix not in allowed:
-            problems.append(Message("{file}: files of type {suffix} are not accepted; allowed: {allowed}.",
-                                    file=f.filename, suffix=suffix or "(none)", allowed=", ".join(allowed)))
-        elif content_type(f.filename, f.data) is None:
-            problems.append(Message("{file}: the content is not a {suffix} file.", file=f.filename, suffix=suffix))
-        if len(f.data) > max_bytes:
-            problems.append(Message("{file}: larger than {mb} MB.", file=f.filename, mb=max_bytes // (1024 * 1024)))
+    suffix = Path(f.filename).suffix.lower()
+    if suffix not in allowed:
+        problems.append(Message("{file}: files of type {suffix} are not accepted; allowed: {allowed}.",
+                                file=f.filename, suffix=suffix or "(none)", allowed=", ".join(allowed)))
+    elif content_type(f.filename, f.data) is None:
+        problems.append(Message("{file}: the content is not a {suffix} file.", file=f.filename, suffix=suffix))
+    if len(f.data) > max_bytes:
+        problems.append(Message("{file}: larger than {mb} MB.", file=f.filename, mb=max_bytes // (1024 * 1024)))
     return problems
+
+
+def upload_problems(files: tuple[Upload, ...], allowed: tuple[str, ...], max_bytes: int) -> list[str]:
+    """One message per refused file (see `file_problems`)."""
+    return [problem for f in files for problem in file_problems(f, allowed, max_bytes)]

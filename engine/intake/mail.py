@@ -1,6 +1,7 @@
 """Reading an e-mail into the parts an appeal needs: Message-ID, sender, subject, body, attachments, date."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import html
@@ -11,6 +12,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr, parsedate_to_datetime
 
 from engine.intake.appeals import NewFile
+from engine.intake.file_types import content_type
 
 
 @dataclass(frozen=True)
@@ -58,3 +60,30 @@ def parse(raw: bytes) -> Mail:
         sent_at = sent_at.replace(tzinfo=dt.UTC)
     return Mail(message_id[:500], name.strip(), address.strip().lower(), str(message.get("Subject", "")).strip(),
                 _text(message), files, sent_at, _references(message))
+
+
+def _refusal(f: NewFile, allowed: tuple[str, ...], max_bytes: int) -> str | None:
+    suffix = f.filename.rpartition(".")[2].lower() if "." in f.filename else ""
+    if f".{suffix}" not in allowed:
+        return "такие файлы не принимаются"
+    if content_type(f.filename, f.data) is None:
+        return "содержимое не соответствует расширению"
+    if len(f.data) > max_bytes:
+        return f"больше {max_bytes // (1024 * 1024)} МБ"
+    return None
+
+
+def screened(mail: Mail, allowed: tuple[str, ...], max_bytes: int) -> Mail:
+    """Attachments are judged by their bytes like every other upload. A mail cannot be answered with a field
+    message and must not be lost, so a refused file is left out (never written to disk) and named, with the
+    reason, at the end of the text for the person who reads it."""
+    kept, notes = [], []
+    for f in mail.attachments:
+        if reason := _refusal(f, allowed, max_bytes):
+            notes.append(f"[Вложение «{f.filename}» не принято: {reason}.]")
+        else:
+            kept.append(f)
+    if not notes:
+        return mail
+    body = "\n\n".join(part for part in (mail.body, "\n".join(notes)) if part)
+    return dataclasses.replace(mail, attachments=tuple(kept), body=body)

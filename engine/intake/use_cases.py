@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -21,26 +23,35 @@ from engine.time import deadlines, timers
 from models import Appeal, ClientMessage, Complaint, IdempotencyRecord, IngestedMessage, Review
 
 REGISTER_ATTEMPTS = 3
+T = TypeVar("T")
+
+
+def _racing_inserts(rt: Runtime, attempt: Callable[[], T]) -> T:
+    """Run a registration again when another one created the same counterparty (or key) at the same moment:
+    the next attempt finds that row. Every channel that registers goes through here (API, staff form, site
+    form, ratings, e-mail), so concurrent requests from several workers never end in a server error."""
+    for remaining in range(REGISTER_ATTEMPTS - 1, -1, -1):
+        try:
+            return attempt()
+        except (IntegrityError, ConcurrentUpdate):
+            rt.session.rollback()
+            if remaining == 0:
+                raise
+    raise AssertionError("unreachable")
 
 
 def register_appeal(rt: Runtime, data: AppealInput, actor: Actor,
                     idempotency: tuple[int, str, str] | None = None) -> tuple[Appeal, Complaint | None]:
     """Register an appeal (and open its complaint). With `idempotency` = (client id, key, request hash)
     a retry of the same request returns the appeal registered the first time."""
-    for attempt in range(1, REGISTER_ATTEMPTS + 1):
+    def attempt() -> tuple[Appeal, Complaint | None]:
         if idempotency is not None:
             earlier = appeals.replay(rt.session, *idempotency)
             if earlier is not None:
                 return earlier
-        try:
-            return _register(rt, data, actor, idempotency)
-        except (IntegrityError, ConcurrentUpdate):
-            # Another request created the same counterparty or key at the same moment: the next
-            # attempt finds it. Anything else is not ours to retry.
-            rt.session.rollback()
-            if attempt == REGISTER_ATTEMPTS:
-                raise
-    raise AssertionError("unreachable")
+        return _register(rt, data, actor, idempotency)
+
+    return _racing_inserts(rt, attempt)
 
 
 def _register(rt: Runtime, data: AppealInput, actor: Actor,
@@ -98,6 +109,11 @@ def start_complaint(rt: Runtime, s: Session, appeal: Appeal, complaint: Complain
 def submit_feedback(rt: Runtime, data: public.FeedbackInput, ip: str | None) -> tuple[Appeal, Complaint | None, str]:
     """Register an appeal from the site form with its consents; a complaint also notifies the CEO and
     QMS. Returns the appeal, its complaint and the answer date promised to the client."""
+    return _racing_inserts(rt, lambda: _submit_feedback(rt, data, ip))
+
+
+def _submit_feedback(rt: Runtime, data: public.FeedbackInput, ip: str | None) -> tuple[Appeal, Complaint | None,
+                                                                                         str]:
     rules = rt.settings.public
     with rt.transaction() as s:
         now = rt.clock()
@@ -122,6 +138,10 @@ def submit_feedback(rt: Runtime, data: public.FeedbackInput, ip: str | None) -> 
 
 def submit_review(rt: Runtime, data: public.ReviewInput, ip: str | None) -> Review:
     """Store a rating; a low one with a comment becomes a complaint appeal for the right department."""
+    return _racing_inserts(rt, lambda: _submit_review(rt, data, ip))
+
+
+def _submit_review(rt: Runtime, data: public.ReviewInput, ip: str | None) -> Review:
     rules = rt.settings.public
     with rt.transaction() as s:
         now = rt.clock()
@@ -164,7 +184,13 @@ def ingest_mail(rt: Runtime, raw: bytes, mailbox: str, appeal_type: str = "compl
                 department: str | None = None) -> Appeal | ClientMessage | None:
     """Turn one e-mail into an appeal, or, when it answers a complaint, into a client message of that
     complaint; a message already ingested (same Message-ID) gives None."""
-    parsed = mail.parse(raw)
+    rules = rt.settings.public
+    parsed = mail.screened(mail.parse(raw), rules.allowed_file_types, rules.max_file_bytes)
+    return _racing_inserts(rt, lambda: _ingest(rt, parsed, mailbox, appeal_type, department))
+
+
+def _ingest(rt: Runtime, parsed: mail.Mail, mailbox: str, appeal_type: str,
+            department: str | None) -> Appeal | ClientMessage | None:
     with rt.transaction() as s:
         now = rt.clock()
         if s.scalar(select(IngestedMessage.id).where(IngestedMessage.message_id == parsed.message_id)):

@@ -128,6 +128,11 @@ class WorkCalendar:
             return Day(d, _cut(periods, PRE_HOLIDAY_CUT), "pre-holiday day", True, provisional)
         return Day(d, periods, reason, provisional=provisional)
 
+    def warm(self, today: dt.date) -> None:
+        """Compute the holiday data of the years around `today` now (the package builds a year on first use)."""
+        for year in (today.year - 1, today.year, today.year + 1):
+            self.provisional(year)
+
     def is_working_day(self, d: dt.date) -> bool:
         return self.day(d).working
 

@@ -85,9 +85,23 @@ class CalendarSource:
         self._checked_at = float("-inf")
         self._calendar = WorkCalendar(timezone, self.week)
         self._departments: dict[str, WorkCalendar] = {}
+        self._held = False
 
     def invalidate(self) -> None:
         self._checked_at, self._stamp = float("-inf"), None
+
+    def hold(self, today: dt.date) -> None:
+        """At the start of a transaction: read the calendars now and keep them until `release`. Diagram
+        scripts call the calendar under their CPU and wall-clock limits; a database look-up or the holiday
+        data's first computation (an import, in a fresh worker) inside a script could run past those limits on
+        a loaded machine and open a false incident, so both happen here, outside any script."""
+        self._refresh()
+        for calendar in (self._calendar, *self._departments.values()):
+            calendar.warm(today)
+        self._held = True
+
+    def release(self) -> None:
+        self._held = False
 
     def current(self) -> WorkCalendar:
         return self.of_department(ACTIVE_DEPARTMENT.get())
@@ -100,6 +114,8 @@ class CalendarSource:
         return self._departments.get(code, self._calendar) if code else self._calendar
 
     def _refresh(self) -> None:
+        if self._held and self._stamp is not None:  # held for this transaction, unless invalidated in it
+            return
         if time.monotonic() - self._checked_at < self.RECHECK_SECONDS:
             return
         self._checked_at = time.monotonic()

@@ -10,12 +10,15 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn.persistence import dump_workflow
 from engine.bpmn.runtime import Runtime
-from engine.errors import InvalidInput, StepFailed
+from engine.errors import ConcurrentUpdate, InvalidInput, StepFailed
+from engine.history import vault
 from engine.messages import Message
 from engine.people import access
 from engine.people.actor import Actor
 from engine.time import deadlines, departments, rearm, timers
 from models import Complaint, Department, InstanceEvent, ProcessInstance, Timer
+
+FIRE_ATTEMPTS = 3
 
 
 def fire_due_timers(rt: Runtime, now: dt.datetime | None = None) -> list[str]:
@@ -27,13 +30,25 @@ def fire_due_timers(rt: Runtime, now: dt.datetime | None = None) -> list[str]:
     fired = []
     for instance_id in instance_ids:
         try:
-            key = rt.retrying(lambda instance_id=instance_id: _fire_in_transaction(rt, instance_id, now))
+            key = _fire_racing_changes(rt, instance_id, now)
             if key is not None:
                 fired.append(key)
         except StepFailed:
             with rt.transaction() as s:
                 timers.mark_failed(s, instance_id, now)
     return fired
+
+
+def _fire_racing_changes(rt: Runtime, instance_id: int, now: dt.datetime) -> str | None:
+    """Fire one instance; when a completion in another process changed it between this read and write (on
+    SQLite, which has no row locks: the revision check or a busy database says so), read it again and fire."""
+    for remaining in range(FIRE_ATTEMPTS - 1, -1, -1):
+        try:
+            return rt.retrying(lambda: _fire_in_transaction(rt, instance_id, now))
+        except ConcurrentUpdate:
+            if remaining == 0:
+                return None  # still pending: the next tick fires it
+    raise AssertionError("unreachable")
 
 
 def _fire_in_transaction(rt: Runtime, instance_id: int, now: dt.datetime) -> str | None:
@@ -175,13 +190,12 @@ def _dry_run(rt: Runtime, actor: Actor, change: Change) -> list[dict[str, Any]]:
 
 
 def _moves(s: Session, since: dt.datetime, reason: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = s.execute(select(InstanceEvent, ProcessInstance.business_key)
-                     .join(ProcessInstance, ProcessInstance.id == InstanceEvent.instance_id)
-                     .where(InstanceEvent.kind == "deadline_moved", InstanceEvent.at >= since)
-                     .order_by(ProcessInstance.business_key, InstanceEvent.id))
-    moves = [{"number": key, "step": event.data.get("step"), "deadline": event.data.get("deadline"),
-              "from": event.data.get("from"), "to": event.data.get("to")}
-             for event, key in rows if all(event.data.get(k) == v for k, v in reason.items())]
+    ids = s.scalars(select(InstanceEvent.instance_id).where(
+        InstanceEvent.kind == "deadline_moved", InstanceEvent.at >= since).distinct())
+    events = [e for e in vault.opened_events(s, list(ids), ("deadline_moved",)) if e.at >= since and e.data]
+    moves = [{"number": e.business_key, "step": e.data.get("step"), "deadline": e.data.get("deadline"),
+              "from": e.data.get("from"), "to": e.data.get("to")}
+             for e in events if all(e.data.get(k) == v for k, v in reason.items())]
     return sorted(moves, key=lambda m: (m["number"], m["step"] or "", m["deadline"] or ""))
 
 

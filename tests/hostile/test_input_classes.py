@@ -129,12 +129,13 @@ def test_api_query_strings_with_nul_are_422(client: FlaskClient, api: dict[str, 
 # --- pages: the form comes back with the message and what was typed --------------------------------------------
 
 def _page(answer: Any, message: str, kept: str = "Сохранённый текст", field: str = "") -> str:
-    """The form again with the message and what was typed; for bytes no browser sends (invalid UTF-8, the
-    form of a lone surrogate) a 422 page naming the field."""
+    """The form again with the message and what was typed; bytes no browser sends (invalid UTF-8, the form of
+    a lone surrogate) come back as U+FFFD in the field, with the same message as a control character."""
     html = answer.get_data(as_text=True)
-    if message == RU["surrogate"]:
-        message, kept = f"{field}: Not valid UTF-8.", ""
     assert answer.status_code == 422, html[:2000]
+    assert "Неверные данные" not in html, html[:2000]  # the form itself, not a bare error page
+    if message == RU["surrogate"]:
+        message = RU["nul"]
     assert message in html and kept in html, html[:3000]
     return html
 
@@ -206,3 +207,61 @@ def test_list_pages_take_any_number_in_the_query(app: Flask, engine: ProcessEngi
         assert client.get(f"/complaints?{query}").status_code == 200, query
     refused = client.get("/complaints", query_string={"q": "a\x00"})
     assert refused.status_code == 422 and "query.q" in refused.get_data(as_text=True)
+
+
+# --- invalid UTF-8 in the other page forms: a message where the form shows them, nothing stored mangled -------
+
+BAD = TEXT_CLASSES["surrogate"]  # goes out as the invalid UTF-8 bytes a lone surrogate would be
+
+
+def _nothing_mangled() -> None:
+    from models import ClientMessage, DepartmentCalendar, InstanceEvent, KpiWeight
+
+    db.session.expire_all()
+    texts = [repr(e.data) for e in db.session.scalars(select(InstanceEvent))] + \
+        [m.subject + m.body for m in db.session.scalars(select(ClientMessage))] + \
+        [c.timezone for c in db.session.scalars(select(DepartmentCalendar))] + \
+        [repr(w.__dict__) for w in db.session.scalars(select(KpiWeight))]
+    assert not [t for t in texts if "\ufffd" in t or "%ED" in t]
+
+
+def test_password_form_refuses_invalid_utf8_and_keeps_the_password(app: Flask, engine: ProcessEngine) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = signed_in(app, "qms")
+    answer = client.post("/account/password", **form({"current": "demo", "new": BAD + "12345678",
+                                                       "repeat": BAD + "12345678"}))
+    assert answer.status_code == 200 and RU["nul"] in answer.get_data(as_text=True)
+    signed_in(app, "qms")  # the old password still works
+
+
+def test_login_form_answers_invalid_utf8_with_its_message(app: Flask, engine: ProcessEngine) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False
+    answer = app.test_client().post("/login", **form({"login": BAD, "password": "demo"}))
+    assert answer.status_code == 200 and "Неверный логин или пароль" in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("page", ["messages", "reassign", "kpi", "calendar"])
+def test_card_task_and_qms_forms_refuse_invalid_utf8(app: Flask, engine: ProcessEngine, register: Any,
+                                                     page: str) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False
+    number = register(contact_email="loskova@example.ru")
+    task = db.session.scalar(select(Task).where(Task.status == "open"))
+    before = task.assignee_id
+    client = signed_in(app, "qms")
+    url, data, shown = {
+        "messages": (f"/complaints/{number}/messages", {"subject": BAD, "text": "Текст"}, "Тема не длиннее"),
+        "reassign": (f"/tasks/{task.id}/reassign", {"reason": BAD, "user": "head_dks"}, None),
+        "kpi": ("/reports/kpi/weights", {"on_time": BAD}, "Целое число от 0 до 100"),
+        "calendar": ("/calendar/departments/ДКС", {"timezone": BAD}, "Неизвестный часовой пояс")}[page]
+    answer = client.post(url, **form(data))
+    html = answer.get_data(as_text=True)
+    assert answer.status_code < 500 and "Неверные данные" not in html
+    if shown is None:  # the reassign form reports by a flash on the task page it returns to
+        assert answer.status_code == 302
+        flashed = client.get(answer.headers["Location"]).get_data(as_text=True)
+        assert "cannot be stored" in flashed or "не удалось сохранить" in flashed.lower(), flashed[:3000]
+        db.session.expire_all()
+        assert db.session.get(Task, task.id).assignee_id == before
+    else:
+        assert answer.status_code == 422 and shown in html
+    _nothing_mangled()

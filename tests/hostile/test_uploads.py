@@ -116,3 +116,83 @@ def test_a_committed_file_stays_and_is_stored_with_its_proven_type(engine: Proce
         NewFile("акт.pdf", "text/html", PDF),)), Actor("operator"))
     row = db.session.scalars(select(Attachment).where(Attachment.appeal_id == appeal.id)).one()
     assert row.content_type == "application/pdf" and stored_files(engine) == before | {row.stored_name}
+
+
+# --- e-mail: new appeals and replies in the client conversation ------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+
+
+def _mail(subject: str, files: dict[str, bytes], sender: str = "loskova@example.ru") -> bytes:
+    from email.message import EmailMessage
+
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = f"Лоськова <{sender}>", "smk@company.example", subject
+    message["Message-ID"] = f"<{abs(hash((subject, tuple(files))))}@example.ru>"
+    message.set_content("Программа не открывается, скриншоты во вложении.")
+    for name, data in files.items():
+        message.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+    return bytes(message)
+
+
+@pytest.mark.parametrize("name", DISGUISED)
+def test_a_disguised_mail_attachment_is_left_out_and_named_in_the_appeal(engine: ProcessEngine, name: str) -> None:
+    appeal = engine.ingest_mail(_mail("Не открывается программа", {name: DISGUISED[name], "экран.png": PNG}), "smk")
+    assert isinstance(appeal, Appeal)
+    rows = list(db.session.scalars(select(Attachment).where(Attachment.appeal_id == appeal.id)))
+    assert [(r.filename, r.content_type) for r in rows] == [("экран.png", "image/png")]
+    assert stored_files(engine) == {rows[0].stored_name}
+    assert appeal.text.startswith("Программа не открывается")
+    assert f"[Вложение «{name}» не принято: содержимое не соответствует расширению.]" in appeal.text
+
+
+def test_a_mail_attachment_of_a_type_not_allowed_is_left_out_with_the_reason(engine: ProcessEngine) -> None:
+    appeal = engine.ingest_mail(_mail("Вирус", {"setup.exe": b"MZ\x90\x00"}), "smk")
+    assert isinstance(appeal, Appeal)
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0 and stored_files(engine) == set()
+    assert "[Вложение «setup.exe» не принято: такие файлы не принимаются.]" in appeal.text
+
+
+def test_a_disguised_attachment_of_a_client_reply_is_left_out_of_the_conversation(engine: ProcessEngine,
+                                                                                  register: Any) -> None:
+    from models import ClientMessage
+
+    number = register(contact_email="loskova@example.ru")
+    message = engine.ingest_mail(_mail(f"Re: [{number}] Претензия", {"акт.pdf": DISGUISED["акт.pdf"],
+                                                                     "акт-настоящий.pdf": PDF}), "smk")
+    assert isinstance(message, ClientMessage)
+    rows = list(db.session.scalars(select(Attachment).where(Attachment.client_message_id == message.id)))
+    assert [(r.filename, r.content_type) for r in rows] == [("акт-настоящий.pdf", "application/pdf")]
+    assert stored_files(engine) == {rows[0].stored_name}
+    assert "[Вложение «акт.pdf» не принято: содержимое не соответствует расширению.]" in message.body
+
+
+def test_no_channel_can_store_a_file_its_bytes_do_not_prove(engine: ProcessEngine) -> None:
+    """The net under every channel: the writer itself refuses, and nothing reaches the disk."""
+    from engine.intake.appeals import store_files
+
+    with pytest.raises(InvalidInput) as refused:
+        store_files(db.session, 1, (NewFile("акт.pdf", "application/pdf", DISGUISED["акт.pdf"]),),
+                    Path(engine.settings.attachments_dir), Actor("почта"), engine.runtime.clock())
+    assert refused.value.fields == {"attachments": ["акт.pdf: the content is not what the file name says."]}
+    assert stored_files(engine) == set()
+
+
+@pytest.mark.parametrize(("name", "data", "kind"), [
+    ("таблица.ods", b"PK\x03\x04 ods", "application/vnd.oasis.opendocument.spreadsheet"),
+    ("письмо.msg", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 msg", "application/vnd.ms-outlook"),
+    ("текст.rtf", b"{\\rtf1\\ansi hello}", "application/rtf"),
+    ("письмо.eml", "From: a@b\r\nSubject: тест\r\n\r\nтекст".encode(), "message/rfc822"),
+    ("письмо.eml", b"MZ\x90\x00\x00 binary", None),
+    ("текст.rtf", b"%PDF-1.7", None)])
+def test_every_allowed_type_has_its_content_check(app: Flask, name: str, data: bytes, kind: str | None) -> None:
+    from pathlib import PurePath
+
+    assert PurePath(name).suffix in app.config["ALLOWED_FILE_TYPES"]
+    assert content_type(name, data) == kind
+
+
+def test_no_allowed_type_is_refused_for_want_of_a_check(app: Flask) -> None:
+    from engine.intake.file_types import SIGNATURES, TEXT
+
+    assert set(app.config["ALLOWED_FILE_TYPES"]) <= set(SIGNATURES) | set(TEXT)

@@ -15,12 +15,14 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from engine.column_checks import text_problem
 from engine.errors import InvalidInput
 from engine.people.directory import MIN_PASSWORD
 from models import User, db
 from web.security import local_target
 from web.signin_limits import account_key, address_key, failed, limiter, per_account, per_address
 from web.ui import LANGUAGES
+from web.ui.messages import localized
 
 bp = Blueprint("pages", __name__)
 
@@ -78,6 +80,9 @@ def password() -> str | Response:
     if form.validate_on_submit():
         if not check_password_hash(current_user.password_hash, form.current.data or ""):
             form.current.errors = [_("Неверный текущий пароль.")]
+        elif problem := text_problem(form.new.data or "", typed=True):
+            # Invalid UTF-8 arrives as U+FFFD: a password nobody could type again (see hostile_input).
+            form.new.errors = [localized(problem)]
         else:
             try:
                 user = _engine().set_password(current_user.id, form.new.data or "")
