@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import secrets
 import statistics
 import sys
 import tempfile
@@ -83,6 +84,7 @@ def make_app(url: str) -> Any:
 
     class BenchConfig(Config):
         SQLALCHEMY_DATABASE_URI = url
+        SECRET_KEY = secrets.token_urlsafe(32)  # a real deployment refuses to start without one
 
     app = create_app(BenchConfig)
     with app.app_context():
@@ -128,10 +130,12 @@ def through_http(app: Any, n: int) -> list[float]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}/api/v1"
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    auth = {"Authorization": f"Bearer {token}"}
 
     def call(method: str, path: str, body: Any = None) -> Any:
+        # A body is declared only when one is sent: the API refuses a JSON content type with no JSON.
         data = json.dumps(body).encode() if body is not None else None
+        headers = {**auth, "Content-Type": "application/json"} if data is not None else auth
         with urllib.request.urlopen(urllib.request.Request(base + path, data, headers, method=method)) as r:
             return json.loads(r.read())
 
