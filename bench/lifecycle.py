@@ -26,7 +26,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnviron
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import event, select  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from engine.time.calendar import WorkCalendar  # noqa: E402
@@ -42,6 +42,11 @@ STAGE1 = [
     ("verify", {"solution_works": True, "verification_note": "Работает"}),
     ("handover", {"satisfied": True, "loyal": True, "handover_summary": "Готово"}),
     ("qms_close_stage1", {"close_decision": "close"}),
+]
+STAGE2 = [
+    ("qms_analysis", {"participants": [{"department": "ДКС", "actions": "Разбор звонков"}], "nonconformities": [],
+                      "root_cause": "Единичный случай", "improvement_needed": False}),
+    ("qms_close_stage2", {"stage2_decision": "close", "stage2_conclusion": "Причина устранена"}),
 ]
 APPEAL = {"type": "complaint", "channel": "phone", "subject": "Медленно работает", "text": "Загрузка 4 минуты",
           "counterparty": {"name": "РРМОО", "inn": "6165456519"}, "contact": {"name": "Лоськова Г. Н."},
@@ -98,32 +103,86 @@ def make_app(url: str) -> Any:
     return app
 
 
-def through_engine(app: Any, n: int) -> tuple[list[float], list[int], list[int]]:
+class StatementCounter:
+    """Counts the SQL statements the application sends (COMMIT is not a statement: the driver commits)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_args: Any) -> None:
+        self.count += 1
+
+    def measure(self, call: Any) -> tuple[Any, int]:
+        before = self.count
+        result = call()
+        return result, self.count - before
+
+
+def through_engine(app: Any, n: int) -> tuple[list[float], list[int], list[int], list[int], list[int], list[str]]:
     from engine import Actor
     from models import ProcessInstance, Task, db
     from web.api.appeals import appeal_input
 
     desk = app.extensions["complaint_engine"]
-    times, stored, raw = [], [], []
+    times, stored, raw, per_registration, per_completion, numbers = [], [], [], [], [], []
     with app.app_context():
+        counter = StatementCounter(db.engine)
         body = {**APPEAL, "importance": "normal", "kind": "external"}
         for _ in range(n):
             t0 = time.perf_counter()
-            _a, complaint = desk.register_appeal(appeal_input(body), Actor("bench"))
+            (_a, complaint), count = counter.measure(
+                lambda: desk.register_appeal(appeal_input(body), Actor("bench")))
+            per_registration.append(count)
             for bpmn_id, data in STAGE1:
                 task = db.session.scalars(select(Task).where(Task.business_key == complaint.number,
                                                              Task.status == "open")).one()
                 assert task.bpmn_id == bpmn_id
-                desk.complete_task(task.id, data, Actor("bench"))
+                _row, count = counter.measure(
+                    lambda task_id=task.id, data=data: desk.complete_task(task_id, data, Actor("bench")))
+                per_completion.append(count)
             times.append(time.perf_counter() - t0)
+            numbers.append(complaint.number)
             state = db.session.scalars(select(ProcessInstance.state).where(
                 ProcessInstance.business_key == complaint.number)).one()
             stored.append(len(state))
             raw.append(len(zlib.decompress(state)))
-    return times, stored, raw
+        event.remove(db.engine, "before_cursor_execute", counter._seen)
+    return times, stored, raw, per_registration, per_completion, numbers
 
 
-def through_http(app: Any, n: int) -> list[float]:
+def database_bytes(app: Any) -> int:
+    """Bytes the whole database takes: every table and index (SQLite: pages in use after a checkpoint)."""
+    from models import db
+
+    with app.app_context(), db.engine.connect() as conn:
+        if db.engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
+            free = conn.exec_driver_sql("PRAGMA freelist_count").scalar()
+            return (pages - free) * conn.exec_driver_sql("PRAGMA page_size").scalar()
+        return int(conn.exec_driver_sql(
+            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = 'public'"
+        ).scalar())
+
+
+def close_stage2(app: Any, numbers: list[str]) -> None:
+    """Take complaints that closed stage 1 through the short stage 2 (analysis, no improvement, close)."""
+    from engine import Actor
+    from models import Task, db
+
+    desk = app.extensions["complaint_engine"]
+    with app.app_context():
+        for number in numbers:
+            for bpmn_id, data in STAGE2:
+                task = db.session.scalars(select(Task).where(Task.business_key == number,
+                                                             Task.status == "open")).one()
+                assert task.bpmn_id == bpmn_id
+                desk.complete_task(task.id, data, Actor("bench"))
+
+
+def through_http(app: Any, n: int) -> tuple[list[float], list[float]]:
     desk = app.extensions["complaint_engine"]
     with app.app_context():
         _client, token = desk.create_api_client("bench-http", [], None)
@@ -139,7 +198,7 @@ def through_http(app: Any, n: int) -> list[float]:
         with urllib.request.urlopen(urllib.request.Request(base + path, data, headers, method=method)) as r:
             return json.loads(r.read())
 
-    times = []
+    times, completions = [], []
     try:
         for _ in range(n):
             t0 = time.perf_counter()
@@ -147,11 +206,13 @@ def through_http(app: Any, n: int) -> list[float]:
             for bpmn_id, data in STAGE1:
                 [task] = call("GET", f"/tasks?complaint={number}")
                 assert task["bpmn_id"] == bpmn_id
+                t1 = time.perf_counter()
                 call("POST", f"/tasks/{task['id']}/complete", {"data": data})
+                completions.append(time.perf_counter() - t1)
             times.append(time.perf_counter() - t0)
     finally:
         server.shutdown()
-    return times
+    return times, completions
 
 
 def main() -> None:
@@ -163,20 +224,40 @@ def main() -> None:
         url = args.database_url or f"sqlite:///{tmp}/bench.sqlite"
         app = make_app(url)
         a = bare(args.n)
-        b, stored, raw = through_engine(app, args.n)
-        c = through_http(app, args.n)
+        size_before = database_bytes(app)
+        b, stored, raw, per_registration, per_completion, numbers = through_engine(app, args.n)
+        close_stage2(app, numbers)
+        bytes_per_complaint = (database_bytes(app) - size_before) / args.n
+        c, completions = through_http(app, args.n)
     steps = len(STAGE1)
+    # The first lifecycle fills the per-process caches (calendar, definitions): counts are taken after it.
+    per_registration = per_registration[1:] or per_registration
+    per_completion = per_completion[steps:] or per_completion
     med = {k: statistics.median(v) * 1000 for k, v in {"a": a, "b": b, "c": c}.items()}
+    complete_ms = statistics.median(completions) * 1000
     print(f"machine: {platform.machine()}, {platform.processor() or platform.system()}, "
           f"python {platform.python_version()}, database: {url.split(':')[0]}")
     print(f"complaints per variant: {args.n}; stage 1 = registration + {steps} task completions")
     for key, label in (("a", "SpiffWorkflow alone, in memory"), ("b", "engine with persistence"),
-                       ("c", "HTTP API (werkzeug, loopback)")):
-        print(f"({key}) {label:34s} {med[key]:8.2f} ms/lifecycle  {med[key] / steps:7.2f} ms/task")
+                       ("c", "HTTP API (werkzeug threaded, as serve)")):
+        print(f"({key}) {label:38s} {med[key]:8.2f} ms/lifecycle  {med[key] / steps:7.2f} ms/task")
+    print(f"POST /tasks/{{id}}/complete over HTTP: median {complete_ms:.2f} ms, "
+          f"p90 {sorted(completions)[int(len(completions) * 0.9)] * 1000:.2f} ms")
+    print(f"SQL statements (COMMIT excluded): per registration median {statistics.median(per_registration):.0f} "
+          f"(max {max(per_registration)}), per task completion median {statistics.median(per_completion):.0f} "
+          f"(max {max(per_completion)})")
     print(f"stored bytes per instance after stage 1: median {statistics.median(stored):.0f} "
           f"(zlib JSON; {statistics.median(raw):.0f} uncompressed), max {max(stored)}")
+    print(f"database bytes per complaint closed through both stages (all tables and indexes): "
+          f"{bytes_per_complaint:,.0f}")
     print(f"ratio (b)/(a) = {med['b'] / med['a']:.2f}   ratio (c)/(a) = {med['c'] / med['a']:.2f}   "
           f"ratio (c)/(b) = {med['c'] / med['b']:.2f}")
+    print(json.dumps({
+        "bare_ms": round(med["a"], 2), "engine_ms": round(med["b"], 2), "api_ms": round(med["c"], 2),
+        "ratio_engine_bare": round(med["b"] / med["a"], 2), "ratio_api_bare": round(med["c"] / med["a"], 2),
+        "complete_ms": round(complete_ms, 2), "sql_per_completion": max(per_completion),
+        "sql_per_registration": max(per_registration), "bytes_per_complaint": round(bytes_per_complaint),
+    }))
 
 
 if __name__ == "__main__":
