@@ -1,7 +1,9 @@
 """Benchmark: appeals per second through POST /api/v1/appeals served by gunicorn, 4 concurrent clients,
 with p50/p99 latency.
 
-    .venv/bin/python bench/intake.py [--requests 200] [--workers 4] [--database-url postgresql+psycopg://...]
+    .venv/bin/python bench/intake.py [-n 200] [--workers 4] [--database-url postgresql+psycopg://...]
+
+The last line printed is one JSON object for machines: appeals_per_second, p50_ms, p99_ms, errors.
 """
 from __future__ import annotations
 
@@ -48,7 +50,7 @@ def client(port: int, token: str, count: int, latencies: list[float], errors: li
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=200, help="per client")
+    parser.add_argument("-n", "--requests", dest="requests", type=int, default=200, help="appeals per client")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--database-url")
@@ -91,6 +93,9 @@ def main() -> None:
           f"p99 {ordered[int(len(ordered) * 0.99) - 1] * 1000:.0f} ms; errors: {len(errors)}")
     for line in errors[:5]:
         print("  " + line)
+    print(json.dumps({"appeals_per_second": round(len(latencies) / took, 1),
+                      "p50_ms": round(statistics.median(ordered) * 1000, 1),
+                      "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 1), "errors": len(errors)}))
 
 
 if __name__ == "__main__":
