@@ -37,7 +37,7 @@ def text_problem(value: str, max_length: int | None = None, typed: bool = False)
 def json_problem(value: Any, depth: int = 0, typed: bool = False) -> str | None:
     """JSON columns (jsonb on PostgreSQL) refuse NUL and lone surrogates in any nested string."""
     if depth > 64:
-        return "Nested too deeply."
+        return Message("Nested too deeply.")
     if isinstance(value, str):
         return text_problem(value, typed=typed)
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()

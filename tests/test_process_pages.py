@@ -64,3 +64,18 @@ def test_a_version_without_layout_is_marked_for_the_viewer(app: Flask, engine: P
     data = json.loads(re.search(r'<script type="application/json" id="diagram-data">(.*?)</script>', html, re.S)[1])
     assert [(f["name"], f["laid_out"], f["processes"]) for f in data["files"]] == [("probe.bpmn", False, ["probe"])]
     assert "без разметки" in html and 'data-test="no-layout"' in html
+
+
+def test_resolving_an_incident_without_a_comment_names_the_problem_in_the_page_language(
+        app: Flask, engine: ProcessEngine) -> None:
+    from models import Incident, db
+
+    incident = Incident(kind="script", element_id="accept", message="boom", actor="system")
+    db.session.add(incident)
+    db.session.commit()
+    client = signed_in(app, "qms")
+    page = client.get("/incidents").get_data(as_text=True)
+    refused = client.post(f"/incidents/{incident.id}/resolve", data={"comment": " ", "csrf_token": token(page)})
+    assert refused.status_code == 422 and "Напишите комментарий." in refused.get_data(as_text=True)
+    db.session.refresh(incident)
+    assert incident.resolved_at is None

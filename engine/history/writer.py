@@ -17,6 +17,8 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine import column_checks
+from engine.errors import InvalidInput
 from engine.history import chain, sealing
 from models import InstanceEvent, ProcessInstance
 
@@ -43,6 +45,10 @@ def append(session: Session, instance: ProcessInstance, actor: str, kind: str, a
            step: str | None = None) -> InstanceEvent:
     """Add the next event of the instance's chain. Data is sealed with the case key (made with the first
     event); once the key was shredded, events still join the chain but carry no data."""
+    typed = bool(session.info.get(column_checks.TYPED_REPLACEMENTS))
+    if data and (problem := column_checks.json_problem(data, typed=typed)):
+        # Sealed data is bytes to the database, so the flush-time check of JSON columns cannot see into it.
+        raise InvalidInput("The input has values that cannot be stored.", {"data": [problem]})
     if instance.id is None:
         session.flush()  # the chain names its instance; its INSERT was due in this transaction anyway
     heads = _pending(session)

@@ -31,7 +31,7 @@ def test_the_responsible_answers_the_client_from_the_card(
     assert incoming.nth(1).locator("[data-test=other-address]").count() == 0
     page.fill("input[name=subject]", "Перенос базы")
     page.click("[data-test=send-to-client]")
-    assert "Напишите текст письма" in page.inner_text("[data-error-for=text]")
+    assert "Напишите сообщение." in page.inner_text("[data-error-for=text]")
     assert page.input_value("input[name=subject]") == "Перенос базы"
     page.fill("textarea[name=text]", "Завтра в 10:00 перенесём базу на быстрый диск.")
     page.click("[data-test=send-to-client]")

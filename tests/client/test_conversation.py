@@ -82,7 +82,7 @@ def test_who_may_write_and_read(app: Flask, client: Any, engine: ProcessEngine, 
     kept = responsible.post(f"/complaints/{number}/messages", data={"subject": "Уточнение", "text": " ",
                                                                     "csrf_token": token(page)})
     assert kept.status_code == 422
-    assert 'value="Уточнение"' in kept.get_data(as_text=True) and "Напишите текст письма" in kept.get_data(as_text=True)
+    assert 'value="Уточнение"' in kept.get_data(as_text=True) and "Напишите сообщение." in kept.get_data(as_text=True)
     done = responsible.post(f"/complaints/{number}/messages", data={"subject": "Уточнение", "text": "Когда удобно?",
                                                                     "csrf_token": token(page)})
     assert done.status_code == 302 and done.headers["Location"].endswith(f"/complaints/{number}#conversation")

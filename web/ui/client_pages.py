@@ -15,7 +15,7 @@ from engine.client.survey import Verdict
 from engine.errors import InvalidInput, RateLimited, SurveyAnswered, SurveyNotFound
 from models import Complaint, db
 from web.ui.formatting import whole_number
-from web.ui.messages import localized
+from web.ui.messages import localized, localized_fields
 
 bp = Blueprint("client_pages", __name__)
 
@@ -28,9 +28,6 @@ STAGES: dict[str, Any] = {
 NOT_FOUND = _l("Не нашли претензию с таким номером и контактом. Проверьте номер из письма и e-mail или телефон, "
                "которые вы оставляли.")
 TOO_MANY = _l("Слишком много попыток с этого адреса; попробуйте через несколько минут.")
-SURVEY_MESSAGES: dict[str, Any] = {"solved": _l("Ответьте, помогло ли решение."),
-                                   "satisfaction": _l("Поставьте оценку от 1 до 5."),
-                                   "comment": _l("Комментарий не длиннее 5000 знаков.")}
 
 
 def _engine() -> Any:
@@ -77,7 +74,7 @@ def survey(token: str) -> tuple[str, int] | str:
         except SurveyAnswered:
             return render_template("public/survey_done.html", number=number, again=True), 410
         except InvalidInput as err:
-            errors = {name: [SURVEY_MESSAGES.get(name, localized(m[0]))] for name, m in err.fields.items()}
+            errors = localized_fields(err.fields)
         else:
             return render_template("public/survey_done.html", number=number, again=False)
     page = render_template("public/survey.html", number=number, values=request.form, errors=errors)

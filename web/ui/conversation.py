@@ -14,18 +14,12 @@ from engine.errors import InvalidInput
 from models import Attachment, ClientMessage, ClientSurvey, Complaint, db
 from web.permissions import WORKERS
 from web.ui.access import actor
-from web.ui.messages import localized
+from web.ui.messages import localized_fields
 
 bp = Blueprint("conversation", __name__)
 
 DELIVERY: dict[str, Any] = {"pending": _l("ожидает отправки"), "sending": _l("отправляется"),
                             "sent": _l("отправлено"), "failed": _l("не доставлено")}
-# The card's own words for each field the engine may refuse (the API keeps the engine's English).
-FIELD_MESSAGES: dict[str, Any] = {
-    "text": _l("Напишите текст письма (не длиннее 20 000 знаков)."),
-    "subject": _l("Тема не длиннее 250 знаков."),
-    "contact": _l("У претензии нет e-mail клиента: письмо отправить некуда."),
-}
 
 
 def conversation_view(complaint: Complaint, draft: dict[str, str] | None = None,
@@ -51,6 +45,6 @@ def write(number: str) -> Response | tuple[str, int]:
     except InvalidInput as err:
         from web.ui.complaints import render_card  # the card module imports this one for conversation_view
 
-        errors = {name: [FIELD_MESSAGES.get(name, localized(messages[0]))] for name, messages in err.fields.items()}
+        errors = localized_fields(err.fields)
         return render_card(number, {"subject": subject, "text": text}, errors), 422
     return redirect(url_for("complaints.card", number=number, _anchor="conversation"))

@@ -49,8 +49,8 @@ def resolve(incident_id: int) -> Response | tuple[str, int]:
     comment = request.form.get("comment", "")
     try:
         engine().resolve_incident(incident_id, comment, actor())
-    except InvalidInput:
-        return _render({incident_id: _("Напишите, как устранён инцидент.")}, 422)
+    except InvalidInput as err:
+        return _render({incident_id: "; ".join(localized(m) for ms in err.fields.values() for m in ms)}, 422)
     except (NotFound, Conflict) as err:
         flash(_("Закрыть нельзя: %(reason)s", reason=localized(err.message)), "error")
         return redirect(url_for("incidents.incident_list"))

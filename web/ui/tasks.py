@@ -70,6 +70,8 @@ def reassign(task_id: str) -> Response:
         try:
             _engine().assign(task_id, request.form.get("user", ""), actor(), reason)
             flash(_("Задача переназначена."), "ok")
+        except InvalidInput as err:
+            flash("; ".join(localized(m) for messages in err.fields.values() for m in messages), "error")
         except EngineError as err:
             flash(localized(err.message), "error")
     return redirect(url_for("tasks.task_page", task_id=task_id))
