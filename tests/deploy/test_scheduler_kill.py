@@ -20,8 +20,8 @@ from flask import Flask
 from sqlalchemy import func, select, text
 
 from engine import Actor, ProcessEngine
-from models import InstanceEvent, Outbox, Timer, db
-from tests.conftest import complaint_input
+from models import Outbox, Timer, db
+from tests.conftest import complaint_input, history_events
 from tests.deploy.processes import BIN, environment, start, stop, wait_for
 from tests.intake.test_outbox import Inbox
 
@@ -99,8 +99,8 @@ def test_a_scheduler_killed_mid_tick_loses_and_doubles_nothing(app: Flask, engin
     # Every due timer fired exactly once: one history event each, written by the survivor's commit.
     statuses = Counter(db.session.scalars(select(Timer.status).where(Timer.id.in_([t.id for t in due]))))
     assert statuses == {"fired": len(due)}, statuses
-    fired = Counter((e.instance_id, e.data["timer"], e.data["due_at"]) for e in db.session.scalars(
-        select(InstanceEvent).where(InstanceEvent.kind.like("timer_%"))))
+    fired = Counter((e.instance_id, e.data["timer"], e.data["due_at"]) for e in history_events()
+                    if e.kind.startswith("timer_"))
     assert sorted(fired) == sorted((t.instance_id, t.bpmn_id, t.due_at.isoformat()) for t in due)
     assert set(fired.values()) == {1}
     # Every notification reached the SMTP server exactly once: the outbox rows, one message each.
