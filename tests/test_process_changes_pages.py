@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -31,7 +30,7 @@ def test_replay_page_shows_each_closed_complaint_with_its_outcome(app: Flask, en
     assert "<code>first_contact</code>" in html and "<code>handover</code>" in html
     assert rows(owner.get("/processes/complaint/replay?version=1").get_data(as_text=True), "outcome") == {
         number: "same"}
-    assert 'data-test="replay-draft"' not in html  # no drafts in this build: only deployed versions
+    assert 'data-test="replay-draft"' not in html  # no draft saved: only deployed versions
     assert signed_in(app, "qms").get("/processes/complaint/replay?version=1").status_code == 403
 
 
@@ -45,17 +44,17 @@ def test_replay_page_keeps_bad_input_with_the_message_under_its_field(app: Flask
     assert owner.get("/processes/nothing/replay").status_code == 404
 
 
-def test_replay_page_runs_the_draft_when_the_engine_has_drafts(app: Flask, engine: ProcessEngine, register: Any,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_replay_page_runs_the_draft_the_modeler_saved(app: Flask, engine: ProcessEngine, register: Any) -> None:
     number = close(engine, register, UNREACHABLE)
-    draft = edited("contact_attempts &gt;= max_contact_attempts", "contact_attempts &gt;= 2")
-    monkeypatch.setattr(type(engine), "load_draft", lambda self, key: draft if key == "complaint" else None,
-                        raising=False)
     owner = signed_in(app, "owner")
+    no_draft = owner.get("/processes/complaint/replay?draft=1")
+    assert no_draft.status_code == 422 and "Черновика этого процесса нет." in no_draft.get_data(as_text=True)
+    draft = edited("contact_attempts &gt;= max_contact_attempts", "contact_attempts &gt;= 2")
+    engine.save_draft("complaint", draft, "Две попытки", 1, Actor("owner"))
     html = owner.get("/processes/complaint/replay?draft=1").get_data(as_text=True)
     assert 'data-test="replay-draft"' in html and rows(html, "outcome") == {number: "different"}
     broken = edited('<bpmn:script>stage1_status = "closed"</bpmn:script>', "<bpmn:script>import os</bpmn:script>")
-    monkeypatch.setattr(type(engine), "load_draft", lambda self, key: broken, raising=False)
+    engine.save_draft("complaint", broken, None, 1, Actor("owner"))
     refused = owner.get("/processes/complaint/replay?draft=1")
     assert refused.status_code == 422 and "<code>s1_closed</code>" in refused.get_data(as_text=True)
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from engine import Actor, ProcessEngine
 from engine.errors import Conflict, InvalidInput, NotAllowed
-from models import Complaint, CorrectiveAction, InstanceEvent, Outbox, Task, User, db
+from models import Complaint, CorrectiveAction, Outbox, Task, User, db
+from tests.conftest import history_events
 from tests.engine.test_paths import CLOSE2
 from tests.improvement.helpers import at_corrective_work
 
@@ -50,7 +51,7 @@ def test_qms_gives_a_task_to_a_user_with_a_deadline_in_working_days(engine: Proc
     assert report.bpmn_id == "report_actions"
     held = engine.task_data(report)["corrective_actions"][1]
     assert (held["assignee_login"], held["deadline"], held["status"]) == ("responsible", "2027-01-12", "in_progress")
-    event = db.session.scalars(select(InstanceEvent).where(InstanceEvent.kind == "corrective_task_assigned")).one()
+    (event,) = history_events("corrective_task_assigned")
     assert event.data == {"task": "Обучить инженеров", "assignee": "responsible", "working_days": 5,
                           "deadline": "2027-01-12"}
 

@@ -2,7 +2,6 @@
 and moving running instances to another version."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, render_template, request
@@ -27,10 +26,10 @@ def _versions(key: str) -> list[dict[str, Any]]:
     return list(found["versions"])
 
 
-def draft_loader() -> Callable[[str], Bundle | None] | None:
-    """The modeler's saved draft of a process, when the engine offers drafts: `load_draft(key)` on the front
-    door returns its bundle (or None when there is none). Without it the page offers deployed versions only."""
-    return getattr(engine(), "load_draft", None)
+def draft_bundle(key: str) -> Bundle | None:
+    """The modeler's saved draft of a process as a bundle to replay, or None when there is none."""
+    draft = engine().load_draft(key)
+    return Bundle(bpmn=dict(draft["bpmn"]), forms=dict(draft.get("forms") or {})) if draft else None
 
 
 def _int(name: str, default: int | None = None) -> tuple[int | None, str | None]:
@@ -45,8 +44,8 @@ def _int(name: str, default: int | None = None) -> tuple[int | None, str | None]
 @bp.route("/processes/<key>/replay")
 def replay(key: str) -> tuple[str, int]:
     versions = _versions(key)
-    load_draft = draft_loader()
-    use_draft = request.args.get("draft") == "1" and load_draft is not None
+    draft = draft_bundle(key)
+    use_draft = request.args.get("draft") == "1"
     version, errors = None, {}
     limit, limit_error = _int("limit", 50)
     if limit_error or not 1 <= (limit or 0) <= MAX_LIMIT:
@@ -59,7 +58,7 @@ def replay(key: str) -> tuple[str, int]:
     asked = use_draft or version is not None
     if asked and not errors:
         try:
-            bundle = load_draft(key) if use_draft and load_draft else None
+            bundle = draft if use_draft else None
             if use_draft and bundle is None:
                 errors["draft"] = _("Черновика этого процесса нет.")
             else:
@@ -68,7 +67,7 @@ def replay(key: str) -> tuple[str, int]:
             problems = err.problems
     status = 422 if errors or problems else 200
     return render_template("process_replay.html", key=key, versions=versions, report=report, errors=errors,
-                           problems=problems, typed=request.args, has_drafts=load_draft is not None,
+                           problems=problems, typed=request.args, has_drafts=draft is not None,
                            use_draft=use_draft, outcomes=OUTCOMES), status
 
 
