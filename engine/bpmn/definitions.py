@@ -152,7 +152,7 @@ class Definitions:
         row_id = session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.key == key,
                                                                    ProcessDefinition.version == version))
         if row_id is None:
-            raise VersionNotFound(f"No version {version} of process {key}.")
+            raise VersionNotFound(Message("No version {version} of process {key}.", version=version, key=key))
         return self.get(session, row_id)
 
     def get(self, session: Session, definition_id: int) -> Deployed:

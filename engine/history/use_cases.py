@@ -8,6 +8,7 @@ from sqlalchemy import select
 from engine.bpmn.runtime import Runtime
 from engine.errors import InstanceNotFound, InvalidInput
 from engine.history import export, vault, verify
+from engine.messages import Message
 from engine.people.actor import Actor
 from engine.privacy import exports
 from models import ProcessInstance
@@ -41,7 +42,7 @@ def export_history(rt: Runtime, business_key: str, actor: Actor) -> dict[str, An
         instances = list(s.scalars(select(ProcessInstance).where(ProcessInstance.business_key == business_key)
                                    .order_by(ProcessInstance.id)))
         if not instances:
-            raise InstanceNotFound(f"No process instance for {business_key}.")
+            raise InstanceNotFound(Message("No process instance for {key}.", key=business_key))
         document = export.document(s, instances, business_key, actor.name, rt.clock())
         exports.note(s, actor, "history", "json", {"complaint": business_key},
                      sum(len(i["events"]) for i in document["instances"]), rt.clock())
@@ -51,5 +52,5 @@ def export_history(rt: Runtime, business_key: str, actor: Actor) -> dict[str, An
 def _instance_ids(rt: Runtime, business_key: str) -> list[int]:
     ids = list(rt.session.scalars(select(ProcessInstance.id).where(ProcessInstance.business_key == business_key)))
     if not ids:
-        raise InstanceNotFound(f"No process instance for {business_key}.")
+        raise InstanceNotFound(Message("No process instance for {key}.", key=business_key))
     return ids

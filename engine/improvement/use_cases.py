@@ -16,6 +16,7 @@ from engine.bpmn import projection
 from engine.bpmn.runtime import Runtime
 from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from engine.improvement import overdue
+from engine.messages import Message
 from engine.people import access
 from engine.people.actor import Actor
 from models import CorrectiveAction, ProcessInstance, User
@@ -56,9 +57,9 @@ def finish_corrective_task(rt: Runtime, action_id: int, actor: Actor) -> Correct
     """The assignee (or QMS) reports the corrective task done today."""
     def change(s: Session, action: CorrectiveAction, item: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
         if action.assignee_user_id is None or action.assignee_user_id != actor.user_id:
-            _check_qms(s, actor, "Only its assignee or QMS reports a corrective task done.")
+            _check_qms(s, actor, Message("Only its assignee or QMS reports a corrective task done."))
         if item.get("status") == "done":
-            raise Conflict(f"Corrective task {action_id} is already done.")
+            raise Conflict(Message("Corrective task {task} is already done.", task=action_id))
         department = action.complaint.department.code if action.complaint.department else None
         today = now.astimezone(rt.calendars.of_department(department).tz).date()
         item.update(status="done", done_on=today.isoformat())
@@ -78,7 +79,7 @@ def notify_overdue_corrective_tasks(rt: Runtime, now: dt.datetime | None = None)
         return []
 
 
-def _check_qms(s: Session, actor: Actor, refusal: str = "Only QMS gives corrective tasks to people.") -> None:
+def _check_qms(s: Session, actor: Actor, refusal: str = Message("Only QMS gives corrective tasks to people.")) -> None:
     if actor.user_id is None:
         return  # an integration, limited by its scope
     user = s.get(User, actor.user_id)
@@ -96,12 +97,12 @@ def _change(rt: Runtime, action_id: int, actor: Actor, kind: str, change: Change
         now = rt.clock()
         found = s.get(CorrectiveAction, action_id)
         if found is None:
-            raise CorrectiveTaskNotFound(f"No corrective task {action_id}.")
+            raise CorrectiveTaskNotFound(Message("No corrective task {task}.", task=action_id))
         complaint = found.complaint
         instance_id = s.scalar(select(ProcessInstance.id).where(ProcessInstance.business_key == complaint.number)
                                .order_by(ProcessInstance.id.desc()).limit(1))
         if instance_id is None:
-            raise Conflict(f"Complaint {complaint.number} has no process.")
+            raise Conflict(Message("Complaint {number} has no process.", number=complaint.number))
         instance = access.lock_instance(s, instance_id)
         s.refresh(found)
         position = [a.id for a in complaint.corrective_actions].index(found.id)
@@ -111,7 +112,8 @@ def _change(rt: Runtime, action_id: int, actor: Actor, kind: str, change: Change
                    if isinstance(t.data.get("corrective_actions"), list)
                    and len(t.data["corrective_actions"]) > position]
         if not holders:
-            raise Conflict(f"Stage 2 of {complaint.number} is not working on its corrective tasks now.")
+            raise Conflict(Message("Stage 2 of {number} is not working on its corrective tasks now.",
+                                   number=complaint.number))
         actions = copy.deepcopy(holders[0].data["corrective_actions"])
         details = change(s, found, actions[position], now)
         for task in holders:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine import column_checks
 from engine.errors import AppealNotFound, AppealProcessed, InvalidInput, NotAllowed
+from engine.messages import Message
 from engine.notify import notifications
 from engine.people.actor import Actor
 from models import Appeal, Complaint, User
@@ -21,7 +22,7 @@ def locked(s: Session, number: str) -> Appeal:
     stmt = select(Appeal).where(Appeal.number == number).with_for_update()
     appeal = s.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
     if appeal is None:
-        raise AppealNotFound(f"No appeal {number}.")
+        raise AppealNotFound(Message("No appeal {number}.", number=number))
     return appeal
 
 
@@ -31,16 +32,16 @@ def check_may_handle(s: Session, appeal: Appeal, actor: Actor) -> None:
         return
     user = s.get(User, actor.user_id)
     if user is None or not user.active:
-        raise NotAllowed("Unknown or inactive user.")
+        raise NotAllowed(Message("Unknown or inactive user."))
     if user.has_role("qms") or (appeal.department and appeal.department in user.departments):
         return
-    raise NotAllowed(f"Appeal {appeal.number} belongs to department "
-                     f"{appeal.department.code if appeal.department else '—'}.")
+    raise NotAllowed(Message("Appeal {number} belongs to department {department}.", number=appeal.number,
+                             department=appeal.department.code if appeal.department else "—"))
 
 
 def check_unprocessed(s: Session, appeal: Appeal) -> None:
     if appeal.state == PROCESSED or s.scalar(select(Complaint.id).where(Complaint.appeal_id == appeal.id)):
-        raise AppealProcessed(f"Appeal {appeal.number} is already processed.")
+        raise AppealProcessed(Message("Appeal {number} is already processed.", number=appeal.number))
 
 
 def resolve(appeal: Appeal, resolution: str, actor: Actor, now: dt.datetime) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine import column_checks
 from engine.errors import Conflict, InvalidInput, NotFound
+from engine.messages import Message
 from models import AuditLog, Consent
 
 # What each kind of consent is for (the register's "purpose").
@@ -57,9 +58,9 @@ def withdraw(s: Session, consent_id: int, note: str, actor: str, now: dt.datetim
     """The person took their consent back (told QMS by letter or phone): recorded with when, by whom, why."""
     consent = s.get(Consent, consent_id)
     if consent is None or consent.kind == "none":
-        raise NotFound(f"No consent {consent_id}.")
+        raise NotFound(Message("No consent {number}.", number=consent_id))
     if consent.withdrawn_at is not None:
-        raise Conflict("This consent is already withdrawn.")
+        raise Conflict(Message("This consent is already withdrawn."))
     problems = column_checks.input_problems({"note": (note, Consent.withdrawal_note)})
     if problems:
         raise InvalidInput("The withdrawal has errors.", problems)

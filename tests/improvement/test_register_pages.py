@@ -71,7 +71,7 @@ def test_someone_else_cannot_report_a_task_done(app: Flask, engine: ProcessEngin
     page = client.get("/inbox").get_data(as_text=True)
     answer = client.post(f"/improvement/actions/{action.id}/done", data={"csrf_token": token(page)},
                          follow_redirects=True)
-    assert "Only its assignee or QMS reports a corrective task done." in answer.get_data(as_text=True)
+    assert "Отметить выполнение может только исполнитель задачи или СМК." in answer.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(CorrectiveAction, action.id).status == "planned"
 

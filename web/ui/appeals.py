@@ -16,6 +16,7 @@ from web.permissions import WORKERS
 from web.queries import appeal_view, find_appeal
 from web.ui.access import actor
 from web.ui.formatting import local_calendar, use_department_time
+from web.ui.messages import localized
 
 bp = Blueprint("appeals", __name__)
 # The card's own words for what the engine may refuse (the API keeps the engine's English).
@@ -47,7 +48,7 @@ def render_appeal(number: str, draft: dict[str, str] | None = None,
 
 def _refused(number: str, err: InvalidInput, draft: dict[str, str]) -> tuple[str, int]:
     db.session.rollback()
-    errors = {name: [FIELD_MESSAGES.get(name, messages[0])] for name, messages in err.fields.items()}
+    errors = {name: [FIELD_MESSAGES.get(name, localized(messages[0]))] for name, messages in err.fields.items()}
     return render_appeal(number, draft, errors), 422
 
 

@@ -16,6 +16,7 @@ from web import improvement_register as register
 from web.security import local_target
 from web.ui.access import actor
 from web.ui.formatting import whole_number
+from web.ui.messages import localized
 
 bp = Blueprint("improvement", __name__)
 FIELD_MESSAGES: dict[str, Any] = {
@@ -47,11 +48,11 @@ def assign(action_id: int) -> Response | tuple[str, int]:
         _engine().assign_corrective_task(action_id, login, whole_number(days, 0, 10**6) or 0, actor())
     except InvalidInput as err:
         db.session.rollback()
-        errors = {name: [FIELD_MESSAGES.get(name, messages[0])] for name, messages in err.fields.items()}
+        errors = {name: [FIELD_MESSAGES.get(name, localized(messages[0]))] for name, messages in err.fields.items()}
         return _render({action_id: errors}, {"action": str(action_id), "assignee": login, "working_days": days}), 422
     except EngineError as err:
         db.session.rollback()
-        flash(err.message, "error")
+        flash(localized(err.message), "error")
     else:
         flash(_("Корректирующая задача назначена."), "ok")
     return redirect(local_target(request.form.get("next")) or url_for("improvement.register_page"))
@@ -64,5 +65,5 @@ def done(action_id: int) -> Response:
         flash(_("Корректирующая задача выполнена."), "ok")
     except EngineError as err:
         db.session.rollback()
-        flash(err.message, "error")
+        flash(localized(err.message), "error")
     return redirect(local_target(request.form.get("next")) or url_for("tasks.inbox"))

@@ -13,6 +13,7 @@ from engine.errors import InvalidDefinition, InvalidInput, NotFound
 from web.process_views import definitions
 from web.queries import engine
 from web.ui.access import actor
+from web.ui.messages import localized
 
 bp = Blueprint("process_changes", __name__)
 OUTCOMES = {"same": _l("тот же путь"), "different": _l("другой путь"), "failed": _l("ошибка")}
@@ -103,9 +104,10 @@ def migrate(key: str) -> tuple[str, int]:
                 report = engine().migrate_instances(key, form["from"], form["to"], form["instances"],
                                                     request.method != "POST", actor())
             except InvalidInput as err:
-                errors = {("to" if k == "to_version" else k): "; ".join(v) for k, v in err.fields.items()}
+                errors = {("to" if k == "to_version" else k): "; ".join(localized(m) for m in v)
+                          for k, v in err.fields.items()}
             except NotFound as err:
-                errors["to"] = err.message
+                errors["to"] = localized(err.message)
         if report is not None and not report["dry_run"]:
             flash(_("Перенесено экземпляров: %(moved)s из %(total)s.", moved=report["summary"]["moved"],
                     total=report["summary"]["total"]), "ok" if report["summary"]["moved"] else "error")
