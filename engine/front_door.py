@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.bpmn import use_cases as bpmn
+from engine.bpmn import version_changes
 from engine.bpmn.definitions import Bundle, Definitions
 from engine.bpmn.runtime import Runtime
 from engine.client import use_cases as client
@@ -129,11 +130,11 @@ class ProcessEngine:
 
     def replay_check(self, key: str, bundle: Bundle | None = None, version: int | None = None,
                      limit: int = 50) -> dict[str, Any]:
-        return bpmn.replay_check(self.runtime, key, bundle, version, limit)
+        return version_changes.replay_check(self.runtime, key, bundle, version, limit)
 
     def migrate_instances(self, key: str, from_version: int, to_version: int, instances: list[str] | str,
                           dry_run: bool, actor: Actor) -> dict[str, Any]:
-        return bpmn.migrate_instances(self.runtime, key, from_version, to_version, instances, dry_run, actor)
+        return version_changes.migrate_instances(self.runtime, key, from_version, to_version, instances, dry_run, actor)
 
     def deploy_processes(self, actor: Actor) -> ProcessDefinition:
         return bpmn.deploy_processes(self.runtime, actor)
