@@ -94,9 +94,15 @@ def row_problems(row: Any, typed: bool = False) -> dict[str, list[str]]:
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    check_rows(session, (*session.new, *session.dirty))
+
+
+def check_rows(session: Session, rows: Any) -> None:
+    """Refuse rows about to be written with values the database cannot store (the flush check, for rows
+    written without a flush)."""
     problems: dict[str, list[str]] = {}
     typed = bool(session.info.get(TYPED_REPLACEMENTS))
-    for row in (*session.new, *session.dirty):
+    for row in rows:
         for name, messages in row_problems(row, typed).items():
             problems.setdefault(name, []).extend(m for m in messages if m not in problems.get(name, []))
     if problems:

@@ -24,6 +24,8 @@ class EngineSettings:
     timezone: str = "Europe/Moscow"
     week: dict[int, tuple[Period, ...]] = field(default_factory=lambda: dict(DEFAULT_WEEK))
     warning_fraction: float = 0.75
+    # Instances whose workflow and projection rows stay loaded in each process after a save (0: none).
+    warm_cache_size: int = 1024
     attachments_dir: Path = Path("instance/attachments")
     public: PublicRules = field(default_factory=PublicRules)
     script_limits: ScriptLimits = field(default_factory=ScriptLimits)

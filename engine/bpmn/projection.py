@@ -9,7 +9,9 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
+from engine.bpmn import rows as instance_rows
 from engine.bpmn.definitions import Deployed
+from engine.bpmn.rows import InstanceRows
 from engine.history import writer as history
 from engine.intake.appeals import responsible_of
 from engine.people.actor import Actor
@@ -57,15 +59,17 @@ def _group(lane: str | None, lane_groups: dict[str, str], data: dict[str, Any]) 
 
 
 def complaint_of(session: Session, instance: ProcessInstance) -> Complaint | None:
-    return session.scalar(select(Complaint).where(Complaint.number == instance.business_key))
+    """The instance's complaint, read once per transaction."""
+    return instance_rows.complaint(session, instance.business_key, lambda: session.scalar(
+        select(Complaint).where(Complaint.number == instance.business_key)))
 
 
 def sync_tasks(session: Session, instance: ProcessInstance, complaint: Complaint | None, workflow: BpmnWorkflow,
-               deployed: Deployed, lane_groups: dict[str, str], actor: Actor, now: dt.datetime) -> list[Task]:
+               deployed: Deployed, lane_groups: dict[str, str], actor: Actor, now: dt.datetime,
+               known: InstanceRows) -> list[Task]:
     """Open a row for every new ready human task and cancel rows whose task went away."""
     ready = {str(t.id): t for t in ready_human_tasks(workflow)}
-    rows = {r.id: r for r in session.scalars(
-        select(Task).where(Task.instance_id == instance.id, Task.status == "open")) if r.status == "open"}
+    rows = {r.id: r for r in known.tasks.values() if r.status == "open"}
     for task_id, row in rows.items():
         if task_id not in ready:
             row.status = "cancelled"
@@ -83,8 +87,8 @@ def sync_tasks(session: Session, instance: ProcessInstance, complaint: Complaint
         row = Task(id=task_id, instance_id=instance.id, business_key=instance.business_key,
                    bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
                    step=spec.extensions.get("properties", {}).get("step"), lane=spec.lane,
-                   candidate_group=group, assignee_id=assignee, form=form_name, created_at=now)
-        session.add(row)
+                   candidate_group=group, assignee_id=assignee, form=form_name, status="open", created_at=now)
+        known.tasks[task_id] = row
         created.append(row)
         record(session, instance, actor, "task_created", now, {"candidate_group": group}, row)
     return created

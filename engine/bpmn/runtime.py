@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import column_checks
-from engine.bpmn import projection
+from engine.bpmn import projection, warm
+from engine.bpmn import rows as instance_rows
 from engine.bpmn.definitions import Definitions, Deployed
 from engine.bpmn.persistence import dump_workflow, load_workflow
 from engine.bpmn.running import StepError, open_incident, run_step
@@ -31,7 +32,7 @@ from engine.people.actor import Actor
 from engine.settings import EngineSettings
 from engine.time import deadlines, timers
 from engine.time.deadlines import CalendarSource
-from models import Complaint, ProcessInstance, Task, User, utcnow
+from models import Complaint, Deadline, ProcessInstance, Task, User, utcnow
 
 T = TypeVar("T")
 # PostgreSQL's deadlock_detected and serialization_failure: the transaction can simply run again.
@@ -59,6 +60,7 @@ class Runtime:
         self.definitions = Definitions()
         self.calendars = CalendarSource(session, settings.timezone, settings.week)
         self.script_engine = make_script_engine(deadlines.helpers(self.calendars.current), settings.script_limits)
+        self.warm = warm.WarmCache(settings.warm_cache_size)
         self.on_timer_armed: Callable[[dt.datetime], None] | None = None
         self._armed: list[dt.datetime] = []
 
@@ -68,10 +70,15 @@ class Runtime:
         s = self.session
         self._armed.clear()
         deadlines.ACTIVE_DEPARTMENT.set(None)
+        instance_rows.forget(s)
+        s.info[warm.IN_TRANSACTION] = True
         try:
             self.calendars.hold(self.clock().date())
             yield s
+            s.flush()
+            leaving = self.warm.settle(s)
             s.commit()
+            self.warm.keep(leaving)
             armed, self._armed = list(self._armed), []
             for due_at in armed:
                 if self.on_timer_armed is not None:
@@ -92,6 +99,7 @@ class Runtime:
             s.rollback()
             raise
         finally:
+            self.warm.drop(s)
             self.calendars.release()
             deadlines.ACTIVE_DEPARTMENT.set(None)
 
@@ -106,13 +114,18 @@ class Runtime:
         raise AssertionError("unreachable")
 
     def start_in(self, s: Session, deployed: Deployed, business_key: str, variables: dict[str, Any],
-               actor: Actor, now: dt.datetime) -> ProcessInstance:
+               actor: Actor, now: dt.datetime, planned: list[Deadline] | None = None) -> ProcessInstance:
+        """Start an instance; `planned` are its complaint's deadlines made in this transaction, not written yet
+        (the first save writes them with the rest)."""
         workflow = BpmnWorkflow(deployed.spec, deployed.subprocess_specs, script_engine=self.script_engine)
         workflow.task_tree.data.update(variables)
         instance = ProcessInstance(definition_id=deployed.id, business_key=business_key,
                                    state=dump_workflow(workflow), started_at=now, updated_at=now)
         s.add(instance)
         s.flush()
+        # A new instance has no tasks or timers yet; its deadlines are the planned ones, if any.
+        instance_rows.put(s, instance.id, instance_rows.InstanceRows(
+            deadlines={d.step: d for d in planned or []}))
         projection.record(s, instance, actor, "started", now,
                           {"definition": deployed.key, "version": deployed.version, "variables": variables})
         try:
@@ -141,30 +154,38 @@ class Runtime:
 
     def save(self, s: Session, instance: ProcessInstance, workflow: BpmnWorkflow, deployed: Deployed,
               actor: Actor, now: dt.datetime) -> None:
-        data = projection.current_data(workflow)
-        complaint = projection.complaint_of(s, instance)
-        if complaint is not None:
-            stage1_was = complaint.stage1_status
-            projection.project_complaint(s, instance, complaint, data, actor, now)
-            if stage1_was != "closed" and complaint.stage1_status == "closed":
-                survey.send(s, complaint, instance, now, Links.of(self.settings))
-        projection.sync_tasks(s, instance, complaint, workflow, deployed, self.settings.lane_groups, actor, now)
-        armed = timers.sync(s, instance, workflow, complaint, self.settings.qms_department, actor, now)
-        self._armed.extend(t.due_at for t in armed)
-        timers.set_task_due_dates(s, instance)
-        if workflow.is_completed() and instance.status != "completed":
-            instance.status, instance.ended_at = "completed", now
-            projection.record(s, instance, actor, "completed", now)
-        # The row is written once, last: the projections' queries flush before it, and its history head
-        # rides along with this UPDATE instead of needing one more.
-        instance.state = dump_workflow(workflow)
-        instance.updated_at = now
+        with s.no_autoflush:
+            data = projection.current_data(workflow)
+            complaint = projection.complaint_of(s, instance)
+            rows = instance_rows.of(s, instance)
+            if complaint is not None:
+                stage1_was = complaint.stage1_status
+                projection.project_complaint(s, instance, complaint, data, actor, now)
+                if stage1_was != "closed" and complaint.stage1_status == "closed":
+                    survey.send(s, complaint, instance, now, Links.of(self.settings))
+            projection.sync_tasks(s, instance, complaint, workflow, deployed, self.settings.lane_groups, actor,
+                                  now, rows)
+            armed = timers.sync(s, instance, workflow, complaint, self.settings.qms_department, actor, now, rows)
+            self._armed.extend(t.due_at for t in armed)
+            timers.set_task_due_dates(s, instance, rows)
+            if workflow.is_completed() and instance.status != "completed":
+                instance.status, instance.ended_at = "completed", now
+                projection.record(s, instance, actor, "completed", now)
+            # The projection rows go out one statement per table; the instance row is written last, at the
+            # commit's flush, with its history head riding along in the same UPDATE.
+            instance_rows.write(s, rows)
+            instance.state = dump_workflow(workflow)
+            instance.updated_at = now
+        self.warm.saved(s, instance, workflow)
 
     def load(self, instance: ProcessInstance, deployed: Deployed) -> BpmnWorkflow:
-        """The instance's workflow, its timer expressions set to use its department's calendar."""
+        """The instance's workflow, its timer expressions set to use its department's calendar. Inside a
+        transaction the warm cache may hand it over (with its projection rows) instead of reading it."""
         complaint = projection.complaint_of(self.session, instance)
         deadlines.ACTIVE_DEPARTMENT.set(complaint.department.code if complaint and complaint.department else None)
-        workflow = load_workflow(instance.state, deployed.spec, deployed.subprocess_specs)
+        workflow = self.warm.take(self.session, instance)
+        if workflow is None:
+            workflow = load_workflow(instance.state, deployed.spec, deployed.subprocess_specs)
         workflow.script_engine = self.script_engine
         return workflow
 

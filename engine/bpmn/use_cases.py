@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine import column_checks
 from engine.bpmn import compare, definitions, diagram, drafts, forms, projection, step_rules
+from engine.bpmn import rows as instance_rows
 from engine.bpmn.checks import Rules
 from engine.bpmn.definitions import Bundle
 from engine.bpmn.runtime import Runtime
@@ -117,7 +118,8 @@ def _complete_task(rt: Runtime, task_id: str, data: dict[str, Any], actor: Actor
                    files: dict[str, appeals.NewFile] | None) -> Task:
     with rt.transaction() as s:
         now = rt.clock()
-        row, instance = access.lock_open_task(s, task_id)
+        row, instance, complaint = access.lock_task_to_work(s, task_id)
+        instance_rows.remember_complaint(s, instance.business_key, complaint)
         access.check_may_work(s, row, actor)
         deployed = rt.definitions.get(s, instance.definition_id)
         workflow = rt.load(instance, deployed)
@@ -140,7 +142,7 @@ def _complete_task(rt: Runtime, task_id: str, data: dict[str, Any], actor: Actor
 
         rt.advance(s, instance, workflow, actor, now, complete)
         row.status, row.completed_at, row.completed_by = "completed", now, actor.name
-        timers.complete_step(s, row.business_key, row.step, row.created_at, rt.calendars.current(), now)
+        timers.complete_step(instance_rows.of(s, instance), row.step, row.created_at, rt.calendars.current(), now)
         after = projection.current_data(workflow)
         projection.record(s, instance, actor, "task_completed", now,
                           {"form": data, "changed": projection.changes({**before, **data}, after)}, row)

@@ -13,7 +13,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, insert
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,7 @@ from engine.history import chain, sealing
 from models import InstanceEvent, ProcessInstance
 
 PENDING = "history_heads"
+EVENTS = "history_events"  # rows appended, not written yet: they go out together, one statement
 UNIQUE_PLACE = ("uq_instance_event_instance_id", "instance_event.instance_id, instance_event.seq")
 
 
@@ -64,7 +66,7 @@ def append(session: Session, instance: ProcessInstance, actor: str, kind: str, a
                              sealed, prev)
     row = InstanceEvent(instance_id=instance.id, seq=seq, at=at, actor=actor, kind=kind, task_id=task_id,
                         bpmn_id=bpmn_id, step=step, sealed=sealed, prev_hash=prev, hash=digest)
-    session.add(row)
+    session.info.setdefault(EVENTS, []).append(row)
     heads[instance.id] = _Head(instance, seq, digest, new_key)
     return row
 
@@ -84,8 +86,18 @@ def _put_on_row(head: _Head) -> None:
         instance.history_key = head.new_key
 
 
+def _write_events(session: Session) -> None:
+    """The events appended so far, in one INSERT (the ORM would send one per row)."""
+    rows = session.info.pop(EVENTS, None)
+    if rows:
+        names = [c.key for c in sa_inspect(InstanceEvent).column_attrs if c.key != "id"]
+        session.connection().execute(insert(InstanceEvent), [{n: getattr(r, n) for n in names} for r in rows])
+
+
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    """An instance row written in this flush anyway carries its head along."""
+    """An instance row written in this flush anyway carries its head along; appended events are written
+    before anything that the flush writes could read them."""
+    _write_events(session)
     heads = session.info.get(PENDING)
     if not heads:
         return
@@ -98,12 +110,14 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
 
 def _before_commit(session: Session) -> None:
     """Heads not written yet go on their rows now: the commit's flush writes them."""
+    _write_events(session)
     for head in session.info.pop(PENDING, {}).values():
         _put_on_row(head)
 
 
 def _after_rollback(session: Session, _previous: Any) -> None:
     session.info.pop(PENDING, None)
+    session.info.pop(EVENTS, None)
 
 
 def install() -> None:

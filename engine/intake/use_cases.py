@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.bpmn import rows as instance_rows
 from engine.bpmn.runtime import Runtime, answer_date
 from engine.client import conversation, replies
 from engine.client.conversation import Links
@@ -95,9 +96,10 @@ def start_complaint(rt: Runtime, s: Session, appeal: Appeal, complaint: Complain
     with deadlines.department_calendar(variables["department"]):
         planned = deadlines.what_if(deployed, rt.script_engine, complaint.registered_at,
                                     rt.calendars.current(), rt.settings.warning_fraction)
-        timers.plan_deadlines(s, complaint, planned)
         timers.warn_provisional(s, planned["provisional_years"], rt.settings.qms_department, now)
-        rt.start_in(s, deployed, complaint.number or "", variables, actor, now)
+        instance_rows.remember_complaint(s, complaint.number or "", complaint)
+        rt.start_in(s, deployed, complaint.number or "", variables, actor, now,
+                    timers.plan_deadlines(complaint, planned))
     if contact_email:
         notifications.enqueue(s, "ack_client", f"email:{contact_email}", f"ack:{appeal.number}", {
             "number": appeal.number, "complaint_number": complaint.number,

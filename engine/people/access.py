@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, defer
 
 from engine.errors import NotAllowed, TaskAssignedToOther, TaskNotFound, TaskNotOpen
 from engine.messages import Message
 from engine.people.actor import Actor
-from models import Department, ProcessInstance, Task, User
+from models import Complaint, Department, ProcessInstance, Task, User
 
 
 def lock_instance(s: Session, instance_id: int) -> ProcessInstance:
@@ -23,6 +23,26 @@ def open_task(s: Session, task_id: str) -> Task:
     if row.status != "open":
         raise TaskNotOpen(Message("Task {task} is already {status}.", task=task_id, status=row.status))
     return row
+
+
+def lock_task_to_work(s: Session, task_id: str) -> tuple[Task, ProcessInstance, Complaint | None]:
+    """The open task, its locked instance (its state not read: the warm cache may hold it) and its complaint
+    with the complaint's department, in two queries. The task is read after the lock, so an action that
+    raced a completion sees the completion and is refused."""
+    instance = s.scalars(select(ProcessInstance).options(defer(ProcessInstance.state))
+                         .where(ProcessInstance.id == select(Task.instance_id).where(Task.id == task_id)
+                                .scalar_subquery())
+                         .with_for_update().execution_options(populate_existing=True)).one_or_none()
+    found = s.execute(select(Task, Complaint)
+                      .outerjoin(Complaint, Complaint.number == Task.business_key)
+                      .outerjoin(Complaint.department).options(contains_eager(Complaint.department))
+                      .where(Task.id == task_id).execution_options(populate_existing=True)).one_or_none()
+    if instance is None or found is None:
+        raise TaskNotFound(Message("No task {task}.", task=task_id))
+    row, complaint = found
+    if row.status != "open":
+        raise TaskNotOpen(Message("Task {task} is already {status}.", task=task_id, status=row.status))
+    return row, instance, complaint
 
 
 def lock_open_task(s: Session, task_id: str) -> tuple[Task, ProcessInstance]:

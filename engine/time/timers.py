@@ -11,7 +11,9 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.bpmn import rows as instance_rows
 from engine.bpmn.projection import record
+from engine.bpmn.rows import InstanceRows
 from engine.notify import notifications
 from engine.people.actor import Actor
 from engine.time.calendar import WorkCalendar
@@ -33,30 +35,30 @@ def _due(task: Any) -> dt.datetime | None:
 
 
 def sync(s: Session, instance: ProcessInstance, workflow: BpmnWorkflow, complaint: Complaint | None,
-         qms: str, actor: Actor, now: dt.datetime) -> list[Timer]:
+         qms: str, actor: Actor, now: dt.datetime, known: InstanceRows) -> list[Timer]:
     """Bring the timer rows in line with the workflow; returns the newly armed ones."""
-    rows = {r.id: r for r in s.scalars(select(Timer).where(Timer.instance_id == instance.id))}
+    rows = known.timers
     seen, armed = set(), []
     for task in timer_tasks(workflow):
         tid = str(task.id)
         seen.add(tid)
         status = STATE.get(task.state, "cancelled")
         row = rows.get(tid)
-        due = _due(task)
         if row is None:
+            due = _due(task)  # evaluated once, when the timer is armed
             if status == "cancelled" or due is None:
                 continue
             props = task.task_spec.extensions.get("properties", {})
             row = Timer(id=tid, instance_id=instance.id, business_key=instance.business_key,
                         bpmn_id=task.task_spec.bpmn_id, kind=props.get("deadline"), step=props.get("step"),
                         due_at=due, status="pending", created_at=now)
-            s.add(row)
+            rows[tid] = row
             if status == "pending":
                 armed.append(row)
-            _arm_deadline(s, row, complaint, now)
+            _arm_deadline(known, row, complaint, now)
         if row.status == "pending" and status == "fired":
             row.status, row.fired_at = "fired", now
-            _fire(s, instance, row, complaint, qms, actor, now)
+            _fire(s, instance, row, complaint, qms, actor, now, known)
         elif row.status == "pending" and status == "cancelled":
             row.status = "cancelled"
     for tid, row in rows.items():
@@ -69,13 +71,13 @@ def _deadline(s: Session, key: str, step: str) -> Deadline | None:
     return s.scalar(select(Deadline).where(Deadline.business_key == key, Deadline.step == step))
 
 
-def _arm_deadline(s: Session, timer: Timer, complaint: Complaint | None, now: dt.datetime) -> None:
+def _arm_deadline(known: InstanceRows, timer: Timer, complaint: Complaint | None, now: dt.datetime) -> None:
     if complaint is None or not timer.step or timer.kind not in ("breach", "goal"):
         return
-    deadline = _deadline(s, timer.business_key, timer.step)
+    deadline = known.deadlines.get(timer.step)
     if deadline is None:
         deadline = Deadline(business_key=timer.business_key, step=timer.step, due_at=timer.due_at)
-        s.add(deadline)
+        known.deadlines[timer.step] = deadline
     if timer.kind == "goal":
         deadline.goal_at = timer.due_at
         return
@@ -83,14 +85,13 @@ def _arm_deadline(s: Session, timer: Timer, complaint: Complaint | None, now: dt
         deadline.completed_at, deadline.on_time, deadline.breached_at, deadline.warned_at = None, None, None, None
     deadline.due_at = timer.due_at
     deadline.started_at = now if timer.step != "1.6" else complaint.registered_at
-    s.flush()
 
 
-def complete_step(s: Session, key: str, step: str | None, started_at: dt.datetime, calendar: WorkCalendar,
+def complete_step(known: InstanceRows, step: str | None, started_at: dt.datetime, calendar: WorkCalendar,
                   now: dt.datetime) -> None:
     if not step:
         return
-    deadline = _deadline(s, key, step)
+    deadline = known.deadlines.get(step)
     if deadline is None:
         return
     deadline.completed_at = now
@@ -111,12 +112,12 @@ def _recipients(complaint: Complaint, kind: str, qms: str) -> list[str]:
 
 
 def _fire(s: Session, instance: ProcessInstance, timer: Timer, complaint: Complaint | None, qms: str,
-          actor: Actor, now: dt.datetime) -> None:
+          actor: Actor, now: dt.datetime, known: InstanceRows) -> None:
     record(s, instance, actor, f"timer_{timer.kind or 'fired'}", now,
            {"timer": timer.bpmn_id, "step": timer.step, "due_at": timer.due_at.isoformat()})
     if complaint is None or timer.kind not in ("warning", "breach", "goal") or not timer.step:
         return
-    deadline = _deadline(s, timer.business_key, timer.step)
+    deadline = known.deadlines.get(timer.step)
     if deadline is not None:
         if timer.kind == "warning":
             deadline.warned_at = now
@@ -124,8 +125,7 @@ def _fire(s: Session, instance: ProcessInstance, timer: Timer, complaint: Compla
             deadline.breached_at = now
         else:
             deadline.goal_missed_at = now
-    open_task = s.scalar(select(Task).where(Task.business_key == timer.business_key, Task.step == timer.step,
-                                            Task.status == "open"))
+    open_task = known.open_task_of_step(timer.step)
     context = {"number": timer.business_key, "step": timer.step, "due_at": timer.due_at.isoformat(),
                "task": open_task.name if open_task else "—"}
     for recipient in _recipients(complaint, timer.kind, qms):
@@ -133,12 +133,12 @@ def _fire(s: Session, instance: ProcessInstance, timer: Timer, complaint: Compla
                               timer.business_key)
 
 
-def set_task_due_dates(s: Session, instance: ProcessInstance) -> None:
-    deadlines = {d.step: d.due_at for d in s.scalars(select(Deadline).where(
-        Deadline.business_key == instance.business_key))}
-    for task in s.scalars(select(Task).where(Task.instance_id == instance.id, Task.status == "open")):
-        if task.step in deadlines and task.status == "open":
-            task.due_at = deadlines[task.step]
+def set_task_due_dates(s: Session, instance: ProcessInstance, known: InstanceRows | None = None) -> None:
+    known = known or instance_rows.of(s, instance)
+    for task in known.tasks.values():
+        deadline = known.deadlines.get(task.step) if task.step else None
+        if deadline is not None and task.status == "open" and not _same(task.due_at, deadline.due_at):
+            task.due_at = deadline.due_at
 
 
 def due_timers_query(now: dt.datetime) -> Any:
@@ -181,15 +181,14 @@ def deadline_timer_specs(deployed: Any) -> list[Any]:
     return found
 
 
-def plan_deadlines(s: Session, complaint: Complaint, planned: dict[str, Any]) -> None:
+def plan_deadlines(complaint: Complaint, planned: dict[str, Any]) -> list[Deadline]:
     """Deadlines known at registration (anchored on it) exist before their steps open, so the card and
-    the reports show them from the start."""
-    for step in planned["steps"]:
-        s.add(Deadline(business_key=complaint.number, step=step["code"],
-                       due_at=dt.datetime.fromisoformat(step["due_at"]),
-                       goal_at=dt.datetime.fromisoformat(planned["goal_at"])
-                       if step["code"] == "1.6" and planned["goal_at"] else None))
-    s.flush()
+    the reports show them from the start. Returned unsaved: the process's first save writes them."""
+    return [Deadline(business_key=complaint.number, step=step["code"],
+                     due_at=dt.datetime.fromisoformat(step["due_at"]),
+                     goal_at=dt.datetime.fromisoformat(planned["goal_at"])
+                     if step["code"] == "1.6" and planned["goal_at"] else None)
+            for step in planned["steps"]]
 
 
 def warn_provisional(s: Session, years: list[int], qms: str, now: dt.datetime) -> None:
@@ -217,6 +216,11 @@ def move_dues(s: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> 
         elif deadline is not None and row.kind == "goal":
             deadline.goal_at = due
     return moved
+
+
+def _same(a: dt.datetime | None, b: dt.datetime | None) -> bool:
+    """One moment, whichever side SQLite handed back naive (UTC)."""
+    return a is not None and b is not None and _same_moment(a, b if b.tzinfo else b.replace(tzinfo=dt.UTC))
 
 
 def _same_moment(stored: dt.datetime, due: dt.datetime) -> bool:

@@ -1,0 +1,148 @@
+"""An instance's projection rows within one transaction: read once, written once per table.
+
+A step touches the instance's open tasks, its timers and its complaint's deadlines several times (complete the
+step's deadline, arm the next, set the new task's due date, cancel a timer). Each use case used to query them
+where it needed them and let the ORM flush each change as its own statement. Here the rows are loaded once per
+transaction (or handed over by the warm cache, see `engine.bpmn.warm`), changed in memory, and the changed and
+new rows of each table go out in one INSERT … ON CONFLICT DO UPDATE when the instance is saved.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+
+from engine import column_checks
+from models import Complaint, Deadline, ProcessInstance, Task, Timer
+
+KEY = "instance_rows"
+COMPLAINTS = "instance_complaints"
+# Each table's conflict target: the columns that name a row whatever its surrogate key.
+_CONFLICT = {Task: ("id",), Timer: ("id",), Deadline: ("business_key", "step")}
+
+
+@dataclass
+class InstanceRows:
+    """The open tasks, the timers and the deadlines of one instance, as this transaction sees them."""
+
+    tasks: dict[str, Task] = field(default_factory=dict)        # open tasks by id
+    timers: dict[str, Timer] = field(default_factory=dict)      # every timer by id
+    deadlines: dict[str, Deadline] = field(default_factory=dict)  # by step
+
+    def open_task_of_step(self, step: str) -> Task | None:
+        return next((t for t in self.tasks.values() if t.step == step and t.status == "open"), None)
+
+
+def columns(obj: Any) -> dict[str, Any]:
+    """A row's column values (what the warm cache keeps)."""
+    return {c.key: getattr(obj, c.key) for c in inspect(type(obj)).column_attrs}
+
+
+def adopt(s: Session, cls: type, values: dict[str, Any]) -> Any:
+    """A persistent, unchanged object for a row known to be in the database with `values`, without reading it."""
+    key = s.identity_key(cls, values["id"])
+    found = s.identity_map.get(key)
+    if found is not None:
+        for name, value in values.items():
+            set_committed_value(found, name, value)
+        return found
+    obj = cls(**values)
+    make_transient_to_detached(obj)
+    s.add(obj)
+    return obj
+
+
+def of(s: Session, instance: ProcessInstance) -> InstanceRows:
+    """This transaction's rows of the instance: from the session if already known, else read (3 queries)."""
+    known: dict[int, InstanceRows] = s.info.setdefault(KEY, {})
+    if instance.id in known:
+        return known[instance.id]
+    rows = InstanceRows(
+        tasks={t.id: t for t in s.scalars(select(Task).where(Task.instance_id == instance.id,
+                                                            Task.status == "open"))},
+        timers={t.id: t for t in s.scalars(select(Timer).where(Timer.instance_id == instance.id))},
+        deadlines={d.step: d for d in s.scalars(select(Deadline).where(
+            Deadline.business_key == instance.business_key))})
+    known[instance.id] = rows
+    return rows
+
+
+def put(s: Session, instance_id: int, rows: InstanceRows) -> None:
+    """Hand this transaction rows known without reading them (a new instance, or the warm cache)."""
+    s.info.setdefault(KEY, {})[instance_id] = rows
+
+
+def forget(s: Session) -> None:
+    s.info.pop(KEY, None)
+    s.info.pop(COMPLAINTS, None)
+
+
+def complaint(s: Session, business_key: str, read: Callable[[], Complaint | None]) -> Complaint | None:
+    """The complaint of a business key, read at most once per transaction."""
+    known: dict[str, Complaint | None] = s.info.setdefault(COMPLAINTS, {})
+    if business_key not in known:
+        known[business_key] = read()
+    return known[business_key]
+
+
+def remember_complaint(s: Session, business_key: str, found: Complaint | None) -> None:
+    s.info.setdefault(COMPLAINTS, {})[business_key] = found
+
+
+def write(s: Session, rows: InstanceRows) -> None:
+    """Write the changed and new rows: one statement per table; the objects are unchanged afterwards."""
+    groups = ((Task, list(rows.tasks.values())), (Timer, list(rows.timers.values())),
+              (Deadline, list(rows.deadlines.values())))
+    for cls, objs in groups:
+        changed = [o for o in objs if inspect(o).transient or inspect(o).pending or s.is_modified(o)]
+        if changed:
+            column_checks.check_rows(s, changed)
+            _upsert(s, cls, changed)
+
+
+def _upsert(s: Session, cls: type, objs: list[Any]) -> None:
+    table = inspect(cls).local_table
+    names = [c.key for c in inspect(cls).column_attrs]
+    surrogate = cls is Deadline  # its id comes from the database
+    values = []
+    for obj in objs:
+        for name in names:
+            # The column defaults the ORM would have applied: a multi-row VALUES needs every value.
+            default = table.c[name].default
+            if getattr(obj, name) is None and default is not None and default.is_scalar:
+                setattr(obj, name, default.arg)
+        row = {n: getattr(obj, n) for n in names}
+        if surrogate:
+            row.pop("id")
+        values.append(row)
+    insert = (postgresql if s.get_bind().dialect.name == "postgresql" else sqlite).insert
+    stmt = insert(table).values(values)
+    conflict = _CONFLICT[cls]
+    updates = {n: stmt.excluded[n] for n in names if n != "id" and n not in conflict}
+    stmt = stmt.on_conflict_do_update(index_elements=list(conflict), set_=updates)
+    if surrogate:
+        stmt = stmt.returning(table.c.id, table.c.step)
+    result = s.execute(stmt)
+    ids = {step: id_ for id_, step in result} if surrogate else {}
+    for obj, row in zip(objs, values, strict=True):
+        if surrogate:
+            row["id"] = obj.id if obj.id is not None else ids[obj.step]
+        _settle(s, obj, row)
+
+
+def _settle(s: Session, obj: Any, written: dict[str, Any]) -> None:
+    """Make a just-written object persistent and unchanged in the session, holding what was written."""
+    relations = {r.key: obj.__dict__[r.key] for r in inspect(type(obj)).relationships if r.key in obj.__dict__}
+    if not inspect(obj).transient:
+        s.expunge(obj)
+        make_transient(obj)
+    obj.id = written["id"]
+    make_transient_to_detached(obj)
+    s.add(obj)
+    for name, value in (*written.items(), *relations.items()):
+        set_committed_value(obj, name, value)
