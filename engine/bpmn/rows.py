@@ -31,7 +31,8 @@ class InstanceRows:
     """The open tasks, the timers and the deadlines of one instance, as this transaction sees them."""
 
     tasks: dict[str, Task] = field(default_factory=dict)        # open tasks by id
-    timers: dict[str, Timer] = field(default_factory=dict)      # every timer by id
+    timers: dict[str, Timer] = field(default_factory=dict)      # pending (or changed here) timers by id
+    settled_timers: set[str] = field(default_factory=set)  # ids of timers fired, cancelled or failed before
     deadlines: dict[str, Deadline] = field(default_factory=dict)  # by step
 
     def open_task_of_step(self, step: str) -> Task | None:
@@ -62,10 +63,12 @@ def of(s: Session, instance: ProcessInstance) -> InstanceRows:
     known: dict[int, InstanceRows] = s.info.setdefault(KEY, {})
     if instance.id in known:
         return known[instance.id]
+    timers = list(s.scalars(select(Timer).where(Timer.instance_id == instance.id)))
     rows = InstanceRows(
         tasks={t.id: t for t in s.scalars(select(Task).where(Task.instance_id == instance.id,
                                                             Task.status == "open"))},
-        timers={t.id: t for t in s.scalars(select(Timer).where(Timer.instance_id == instance.id))},
+        timers={t.id: t for t in timers if t.status == "pending"},
+        settled_timers={t.id for t in timers if t.status != "pending"},
         deadlines={d.step: d for d in s.scalars(select(Deadline).where(
             Deadline.business_key == instance.business_key))})
     known[instance.id] = rows
@@ -99,44 +102,58 @@ def write(s: Session, rows: InstanceRows) -> None:
     groups = ((Task, list(rows.tasks.values())), (Timer, list(rows.timers.values())),
               (Deadline, list(rows.deadlines.values())))
     for cls, objs in groups:
-        changed = [o for o in objs if inspect(o).transient or inspect(o).pending or s.is_modified(o)]
+        new = [o for o in objs if inspect(o).transient or inspect(o).pending]
+        changed = new + [o for o in objs if inspect(o).persistent and s.is_modified(o)]
         if changed:
-            column_checks.check_rows(s, changed)
+            if cls is Task:  # the rows whose text can come from a form (a department code, say)
+                column_checks.check_rows(s, new)
             _upsert(s, cls, changed)
+
+
+_STATEMENTS: dict[tuple[type, str], Any] = {}
+
+
+def _statement(cls: type, dialect: str) -> Any:
+    """One INSERT … ON CONFLICT DO UPDATE per table and dialect, built once (so compiled once) and sent with
+    every row as an executemany."""
+    if (cls, dialect) not in _STATEMENTS:
+        table = inspect(cls).local_table
+        stmt = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+        conflict = _CONFLICT[cls]
+        names = [c.key for c in inspect(cls).column_attrs if c.key != "id" or cls is not Deadline]
+        stmt = stmt.on_conflict_do_update(index_elements=list(conflict), set_={
+            n: stmt.excluded[n] for n in names if n != "id" and n not in conflict})
+        if cls is Deadline:  # its id comes from the database
+            stmt = stmt.returning(table.c.id, table.c.step)
+        _STATEMENTS[cls, dialect] = (stmt, names)
+    return _STATEMENTS[cls, dialect]
 
 
 def _upsert(s: Session, cls: type, objs: list[Any]) -> None:
     table = inspect(cls).local_table
-    names = [c.key for c in inspect(cls).column_attrs]
-    surrogate = cls is Deadline  # its id comes from the database
+    stmt, names = _statement(cls, s.get_bind().dialect.name)
     values = []
     for obj in objs:
         for name in names:
-            # The column defaults the ORM would have applied: a multi-row VALUES needs every value.
+            # The column defaults the ORM would have applied: an executemany needs every value.
             default = table.c[name].default
             if getattr(obj, name) is None and default is not None and default.is_scalar:
                 setattr(obj, name, default.arg)
-        row = {n: getattr(obj, n) for n in names}
-        if surrogate:
-            row.pop("id")
-        values.append(row)
-    insert = (postgresql if s.get_bind().dialect.name == "postgresql" else sqlite).insert
-    stmt = insert(table).values(values)
-    conflict = _CONFLICT[cls]
-    updates = {n: stmt.excluded[n] for n in names if n != "id" and n not in conflict}
-    stmt = stmt.on_conflict_do_update(index_elements=list(conflict), set_=updates)
-    if surrogate:
-        stmt = stmt.returning(table.c.id, table.c.step)
-    result = s.execute(stmt)
-    ids = {step: id_ for id_, step in result} if surrogate else {}
+        values.append({n: getattr(obj, n) for n in names})
+    result = s.execute(stmt, values)
+    ids = {step: id_ for id_, step in result} if cls is Deadline else {}
     for obj, row in zip(objs, values, strict=True):
-        if surrogate:
-            row["id"] = obj.id if obj.id is not None else ids[obj.step]
+        if cls is Deadline:
+            row["id"] = ids[obj.step]
         _settle(s, obj, row)
 
 
 def _settle(s: Session, obj: Any, written: dict[str, Any]) -> None:
     """Make a just-written object persistent and unchanged in the session, holding what was written."""
+    if inspect(obj).persistent:
+        for name, value in written.items():
+            set_committed_value(obj, name, value)
+        return
     relations = {r.key: obj.__dict__[r.key] for r in inspect(type(obj)).relationships if r.key in obj.__dict__}
     if not inspect(obj).transient:
         s.expunge(obj)

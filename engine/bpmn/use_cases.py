@@ -123,6 +123,7 @@ def _complete_task(rt: Runtime, task_id: str, data: dict[str, Any], actor: Actor
         access.check_may_work(s, row, actor)
         deployed = rt.definitions.get(s, instance.definition_id)
         workflow = rt.load(instance, deployed)
+        known = instance_rows.of(s, instance)  # before anything changes: a read here flushes nothing
         spiff_task = workflow.get_task_from_id(UUID(task_id))
         if spiff_task is None or spiff_task.state != TaskState.READY:
             raise TaskNotOpen(Message("Task {task} is not ready in its process.", task=task_id))
@@ -142,7 +143,7 @@ def _complete_task(rt: Runtime, task_id: str, data: dict[str, Any], actor: Actor
 
         rt.advance(s, instance, workflow, actor, now, complete)
         row.status, row.completed_at, row.completed_by = "completed", now, actor.name
-        timers.complete_step(instance_rows.of(s, instance), row.step, row.created_at, rt.calendars.current(), now)
+        timers.complete_step(known, row.step, row.created_at, rt.calendars.current(), now)
         after = projection.current_data(workflow)
         projection.record(s, instance, actor, "task_completed", now,
                           {"form": data, "changed": projection.changes({**before, **data}, after)}, row)

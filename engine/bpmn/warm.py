@@ -35,6 +35,7 @@ class Entry:
     workflow: BpmnWorkflow
     tasks: list[dict[str, Any]]
     timers: list[dict[str, Any]]
+    settled_timers: set[str]
     deadlines: list[dict[str, Any]]
 
 
@@ -60,6 +61,7 @@ class WarmCache:
         instance_rows.put(s, instance.id, instance_rows.InstanceRows(
             tasks={v["id"]: instance_rows.adopt(s, Task, v) for v in entry.tasks},
             timers={v["id"]: instance_rows.adopt(s, Timer, v) for v in entry.timers},
+            settled_timers=set(entry.settled_timers),
             deadlines={v["step"]: instance_rows.adopt(s, Deadline, v) for v in entry.deadlines}))
         return entry.workflow
 
@@ -77,7 +79,8 @@ class WarmCache:
             ready.append((instance_id, Entry(
                 key_of(instance), workflow,
                 [instance_rows.columns(t) for t in rows.tasks.values() if t.status == "open"],
-                [instance_rows.columns(t) for t in rows.timers.values()],
+                [instance_rows.columns(t) for t in rows.timers.values() if t.status == "pending"],
+                rows.settled_timers | {t.id for t in rows.timers.values() if t.status != "pending"},
                 [instance_rows.columns(d) for d in rows.deadlines.values()])))
         return ready
 

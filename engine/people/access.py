@@ -27,19 +27,21 @@ def open_task(s: Session, task_id: str) -> Task:
 
 def lock_task_to_work(s: Session, task_id: str) -> tuple[Task, ProcessInstance, Complaint | None]:
     """The open task, its locked instance (its state not read: the warm cache may hold it) and its complaint
-    with the complaint's department, in two queries. The task is read after the lock, so an action that
-    raced a completion sees the completion and is refused."""
-    instance = s.scalars(select(ProcessInstance).options(defer(ProcessInstance.state))
-                         .where(ProcessInstance.id == select(Task.instance_id).where(Task.id == task_id)
-                                .scalar_subquery())
-                         .with_for_update().execution_options(populate_existing=True)).one_or_none()
-    found = s.execute(select(Task, Complaint)
+    with the complaint's department and contact, in one query. The instance is locked before the task (the
+    order every use case takes them in), and both rows are read as they stand after the lock: an action
+    that raced a completion sees the completion and is refused."""
+    found = s.execute(select(ProcessInstance, Task, Complaint)
+                      .options(defer(ProcessInstance.state))
+                      .join(Task, Task.instance_id == ProcessInstance.id)
                       .outerjoin(Complaint, Complaint.number == Task.business_key)
-                      .outerjoin(Complaint.department).options(contains_eager(Complaint.department))
-                      .where(Task.id == task_id).execution_options(populate_existing=True)).one_or_none()
-    if instance is None or found is None:
+                      .outerjoin(Complaint.department).outerjoin(Complaint.contact)
+                      .options(contains_eager(Complaint.department), contains_eager(Complaint.contact))
+                      .where(Task.id == task_id)
+                      .with_for_update(of=[ProcessInstance, Task])
+                      .execution_options(populate_existing=True)).one_or_none()
+    if found is None:
         raise TaskNotFound(Message("No task {task}.", task=task_id))
-    row, complaint = found
+    instance, row, complaint = found
     if row.status != "open":
         raise TaskNotOpen(Message("Task {task} is already {status}.", task=task_id, status=row.status))
     return row, instance, complaint

@@ -119,10 +119,11 @@ class CalendarSource:
         if time.monotonic() - self._checked_at < self.RECHECK_SECONDS:
             return
         self._checked_at = time.monotonic()
-        stamp = (*self.session.execute(select(func.count(CalendarOverride.id), func.max(CalendarOverride.updated_at))
-                                       ).one(),
-                 *self.session.execute(select(func.count(DepartmentCalendar.department_id),
-                                              func.max(DepartmentCalendar.updated_at))).one())
+        stamp = tuple(self.session.execute(select(
+            select(func.count(CalendarOverride.id)).scalar_subquery(),
+            select(func.max(CalendarOverride.updated_at)).scalar_subquery(),
+            select(func.count(DepartmentCalendar.department_id)).scalar_subquery(),
+            select(func.max(DepartmentCalendar.updated_at)).scalar_subquery())).one())
         if stamp == self._stamp:
             return
         overrides = {o.day: DayOverride(o.day, o.kind, _periods(o.periods), o.note)

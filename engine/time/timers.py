@@ -41,6 +41,8 @@ def sync(s: Session, instance: ProcessInstance, workflow: BpmnWorkflow, complain
     seen, armed = set(), []
     for task in timer_tasks(workflow):
         tid = str(task.id)
+        if tid in known.settled_timers:
+            continue
         seen.add(tid)
         status = STATE.get(task.state, "cancelled")
         row = rows.get(tid)
@@ -162,8 +164,12 @@ def mark_failed(s: Session, instance_id: int, now: dt.datetime) -> None:
 
 
 def rearm_failed(s: Session, instance_id: int) -> None:
+    known = s.info.get(instance_rows.KEY, {}).get(instance_id)
     for timer in s.scalars(select(Timer).where(Timer.instance_id == instance_id, Timer.status == "failed")):
         timer.status = "pending"
+        if known is not None:  # this transaction's rows of the instance wait for it again
+            known.settled_timers.discard(timer.id)
+            known.timers[timer.id] = timer
 
 
 def pending_dues(s: Session) -> list[dt.datetime]:
