@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import column_checks
-from engine.bpmn import projection, warm
+from engine.bpmn import bounds, projection, warm
 from engine.bpmn import rows as instance_rows
 from engine.bpmn.definitions import Definitions, Deployed
 from engine.bpmn.persistence import dump_workflow, load_workflow
@@ -30,6 +30,7 @@ from engine.notify.notifications import Delivery
 from engine.people import access
 from engine.people.actor import Actor
 from engine.settings import EngineSettings
+from engine.time import calendar as work_calendar
 from engine.time import deadlines, timers
 from engine.time.deadlines import CalendarSource
 from models import Complaint, Deadline, ProcessInstance, Task, User, utcnow
@@ -59,6 +60,7 @@ class Runtime:
         self.tz = ZoneInfo(settings.timezone)
         self.definitions = Definitions()
         self.calendars = CalendarSource(session, settings.timezone, settings.week)
+        bounds.trust(deadlines.__file__, work_calendar.__file__)
         self.script_engine = make_script_engine(deadlines.helpers(self.calendars.current), settings.script_limits)
         self.warm = warm.WarmCache(settings.warm_cache_size)
         self.on_timer_armed: Callable[[dt.datetime], None] | None = None

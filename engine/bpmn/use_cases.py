@@ -260,7 +260,9 @@ def task_data(rt: Runtime, row: Task) -> dict[str, Any]:
 
 
 def form_schema(rt: Runtime, row: Task) -> dict[str, Any] | None:
-    instance = rt.session.get(ProcessInstance, row.instance_id)
-    if instance is None or row.form is None:
+    """The task's form: its definition version names it; the instance's state is not needed (nor read)."""
+    if row.form is None:
         return None
-    return rt.definitions.get(rt.session, instance.definition_id).forms.get(row.form)
+    definition_id = rt.session.scalar(select(ProcessInstance.definition_id)
+                                      .where(ProcessInstance.id == row.instance_id))
+    return rt.definitions.get(rt.session, definition_id).forms.get(row.form) if definition_id else None

@@ -2,15 +2,20 @@
 is stopped, opens an incident with nothing saved, and the next complaint runs as usual."""
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
 from sqlalchemy import func, select
 
 from engine import Actor, ProcessEngine
-from engine.bpmn.bounds import ScriptLimits
+from engine.bpmn import bounds
+from engine.bpmn.bounds import ScriptLimitExceeded, ScriptLimits
 from engine.bpmn.scripting import make_script_engine
 from engine.errors import InvalidDefinition, StepFailed
+from engine.time import calendar as work_calendar
+from engine.time import deadlines
+from engine.time.calendar import WorkCalendar
 from models import Incident, ProcessInstance, Task, db
 from tests.engine.test_incidents_and_definitions import diagram, script_after_task
 from tests.unchecked import deploy_unchecked
@@ -86,6 +91,20 @@ def test_a_runaway_timer_expression_opens_an_incident(engine: ProcessEngine) -> 
     assert instance.status == "incident"
     incident = db.session.scalars(select(Incident).where(Incident.business_key == "PROBE-T")).one()
     assert incident.kind == "limit" and incident.element_id == "wait" and "items" in incident.message
+
+
+def test_the_calendar_helpers_are_counted_call_by_call_though_their_lines_are_not_traced() -> None:
+    """The calendar is trusted code: its lines are not traced (that cost a millisecond per timer), but each
+    of its calls is counted and checks the clocks, so a helper asked for a long span still meets the limits."""
+    calendar = WorkCalendar()
+    calendar.warm(dt.date(2030, 1, 9))  # the year's days classified, as a transaction's start does
+    helpers = deadlines.helpers(lambda: calendar)
+    bounds.trust(deadlines.__file__, work_calendar.__file__)
+    tight = make_script_engine(helpers, ScriptLimits(max_steps=1000)).environment
+    assert tight.evaluate('working_days_after("2030-01-09T10:00:00+03:00", 1)', {}) == "2030-01-10T15:00:00+00:00"
+    with pytest.raises(ScriptLimitExceeded) as caught:
+        tight.evaluate('working_days_after("2030-01-09T10:00:00+03:00", 2000)', {})
+    assert "1000 steps" in caught.value.message
 
 
 def test_try_is_refused_at_deploy_so_no_script_can_swallow_its_stop(engine: ProcessEngine) -> None:
