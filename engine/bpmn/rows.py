@@ -103,7 +103,7 @@ def write(s: Session, rows: InstanceRows) -> None:
               (Deadline, list(rows.deadlines.values())))
     for cls, objs in groups:
         new = [o for o in objs if inspect(o).transient or inspect(o).pending]
-        changed = new + [o for o in objs if inspect(o).persistent and s.is_modified(o)]
+        changed = new + [o for o in objs if inspect(o).persistent and inspect(o).modified and s.is_modified(o)]
         if changed:
             if cls is Task:  # the rows whose text can come from a form (a department code, say)
                 column_checks.check_rows(s, new)
@@ -140,7 +140,7 @@ def _upsert(s: Session, cls: type, objs: list[Any]) -> None:
             if getattr(obj, name) is None and default is not None and default.is_scalar:
                 setattr(obj, name, default.arg)
         values.append({n: getattr(obj, n) for n in names})
-    result = s.execute(stmt, values)
+    result = s.connection().execute(stmt, values)
     ids = {step: id_ for id_, step in result} if cls is Deadline else {}
     for obj, row in zip(objs, values, strict=True):
         if cls is Deadline:
@@ -150,9 +150,10 @@ def _upsert(s: Session, cls: type, objs: list[Any]) -> None:
 
 def _settle(s: Session, obj: Any, written: dict[str, Any]) -> None:
     """Make a just-written object persistent and unchanged in the session, holding what was written."""
-    if inspect(obj).persistent:
-        for name, value in written.items():
-            set_committed_value(obj, name, value)
+    state = inspect(obj)
+    if state.persistent:
+        for name in list(state.committed_state):
+            set_committed_value(obj, name, written[name] if name in written else getattr(obj, name))
         return
     relations = {r.key: obj.__dict__[r.key] for r in inspect(type(obj)).relationships if r.key in obj.__dict__}
     if not inspect(obj).transient:
