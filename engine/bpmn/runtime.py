@@ -157,7 +157,8 @@ class Runtime:
     def save(self, s: Session, instance: ProcessInstance, workflow: BpmnWorkflow, deployed: Deployed,
               actor: Actor, now: dt.datetime) -> None:
         with s.no_autoflush:
-            data = projection.current_data(workflow)
+            ready = projection.ready_human_tasks(workflow)
+            data = projection.current_data(workflow, ready)
             complaint = projection.complaint_of(s, instance)
             rows = instance_rows.of(s, instance)
             if complaint is not None:
@@ -166,7 +167,7 @@ class Runtime:
                 if stage1_was != "closed" and complaint.stage1_status == "closed":
                     survey.send(s, complaint, instance, now, Links.of(self.settings))
             projection.sync_tasks(s, instance, complaint, workflow, deployed, self.settings.lane_groups, actor,
-                                  now, rows)
+                                  now, rows, ready)
             armed = timers.sync(s, instance, workflow, complaint, self.settings.qms_department, actor, now, rows)
             self._armed.extend(t.due_at for t in armed)
             timers.set_task_due_dates(s, instance, rows)
