@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.history import chain
+from engine.history import chain, packing
 from engine.history.vault import open_event
 from models import InstanceEvent, ProcessInstance
 
@@ -22,8 +22,10 @@ RECIPE = (
     "Per instance, events seq 1..n; hash = SHA-256 of sorted-key compact UTF-8 JSON of {v: 1, instance, "
     "business_key, seq, at (UTC, microseconds, Z), actor, kind, task_id, bpmn_id, step, sealed (base64 or "
     "null), prev (hex of the previous hash, 64 zeros for seq 1)}. sealed = 12-byte nonce + AES-256-GCM "
-    "ciphertext and tag of the data as compact JSON, associated data 'instance_event:<instance>:<seq>', "
-    "opened with case_key (base64; null once erased). head is the instance's last seq and hash."
+    "ciphertext and tag of the data as compact JSON, or of the byte 0x01 followed by that JSON raw-deflated "
+    "(RFC 1951) with the preset dictionary `dictionary` (base64), associated data "
+    "'instance_event:<instance>:<seq>', opened with case_key (base64; null once erased). head is the "
+    "instance's last seq and hash."
 )
 
 
@@ -55,5 +57,6 @@ def document(s: Session, instances: list[ProcessInstance], business_key: str, ex
              now: dt.datetime) -> dict[str, Any]:
     return {
         "format": FORMAT, "version": VERSION, "business_key": business_key, "exported_at": chain.utc_text(now),
-        "exported_by": exported_by, "recipe": RECIPE, "instances": [_instance(s, i) for i in instances],
+        "exported_by": exported_by, "recipe": RECIPE, "dictionary": chain.b64(packing.DICTIONARY),
+        "instances": [_instance(s, i) for i in instances],
     }
