@@ -29,19 +29,24 @@ RECIPE = (
 )
 
 
-def _event(event: InstanceEvent, instance: ProcessInstance) -> dict[str, Any]:
-    opened = open_event(event, instance)
+def _event(event: InstanceEvent, instance: ProcessInstance, prev_hash: bytes) -> dict[str, Any]:
+    opened = open_event(event, instance, prev_hash)
     return {
         "id": event.id, "seq": event.seq, "at": chain.utc_text(event.at), "actor": event.actor, "kind": event.kind,
         "task_id": event.task_id, "bpmn_id": event.bpmn_id, "step": event.step, "data": opened.data,
-        "erased": opened.erased, "sealed": chain.b64(event.sealed), "prev_hash": event.prev_hash.hex(),
+        "erased": opened.erased, "sealed": chain.b64(event.sealed), "prev_hash": prev_hash.hex(),
         "hash": event.hash.hex(),
     }
 
 
+def _events(events: list[InstanceEvent], instance: ProcessInstance) -> list[dict[str, Any]]:
+    """Each event with the hash of the one before it, which the database does not store again."""
+    return [_event(e, instance, events[i - 1].hash if i else chain.GENESIS) for i, e in enumerate(events)]
+
+
 def _instance(s: Session, instance: ProcessInstance) -> dict[str, Any]:
-    events = s.scalars(select(InstanceEvent).where(InstanceEvent.instance_id == instance.id)
-                       .order_by(InstanceEvent.seq))
+    events = list(s.scalars(select(InstanceEvent).where(InstanceEvent.instance_id == instance.id)
+                            .order_by(InstanceEvent.seq)))
     return {
         "instance": instance.id, "business_key": instance.business_key,
         "definition": {"key": instance.definition.key, "version": instance.definition.version},
@@ -49,7 +54,7 @@ def _instance(s: Session, instance: ProcessInstance) -> dict[str, Any]:
         "erased_at": chain.utc_text(instance.history_erased_at) if instance.history_erased_at else None,
         "erased_reason": instance.history_erased_reason,
         "head": {"seq": instance.history_seq, "hash": instance.history_head.hex() if instance.history_head else None},
-        "events": [_event(e, instance) for e in events],
+        "events": _events(events, instance),
     }
 
 

@@ -94,8 +94,8 @@ def _rehash_from(instance_id: int, seq: int, sealed: bytes) -> None:
         digest = chain.link_hash(instance_id, instance.business_key, row.seq, row.at, row.actor, row.kind,
                                  row.task_id, row.bpmn_id, row.step, value, prev)
         if row.seq >= seq:
-            behind_the_guard("UPDATE instance_event SET sealed = :sealed, prev_hash = :prev, hash = :hash "
-                             "WHERE id = :id", sealed=value, prev=prev, hash=digest, id=row.id)
+            behind_the_guard("UPDATE instance_event SET sealed = :sealed, hash = :hash WHERE id = :id",
+                             sealed=value, hash=digest, id=row.id)
         prev = digest
     behind_the_guard("UPDATE process_instance SET history_head = :head WHERE id = :id", head=prev, id=instance_id)
 
