@@ -1,5 +1,4 @@
-"""storage per complaint: history events stop storing the previous hash, a redundant deadline index goes,
-PostgreSQL keeps instance states in their rows
+"""storage per complaint: history rows without the previous hash, no repeated deadline index, states in rows
 
 - `instance_event.prev_hash` is the `hash` of the same instance's event at seq - 1 (32 zero bytes for the
   first): the chain's recipe still hashes it, readers take it from the row before. Dropped in place
