@@ -105,6 +105,8 @@ def encode(dct: dict[str, Any]) -> bytes:
     table = _Table()
     for wf in _workflows(dct):  # the rows' places come first, in walking order: a row's id is its place
         for key in wf.get("tasks", {}):
+            if key in table.place:
+                raise NotCompact(f"task id {key} is the key of two rows")
             table.add(key)
     body = _encode_workflow(dct, table, [0])
     text = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()

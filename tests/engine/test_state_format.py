@@ -88,16 +88,19 @@ def test_round_trip_is_exact_on_shapes_spiff_may_write(engine: ProcessEngine, re
 
 def test_what_the_compact_form_cannot_hold_is_kept_plain(engine: ProcessEngine, register) -> None:
     dct = state_to_dict(_instance(register()).state)
-    for change in ("key", "stamp", "int_stamp"):
+    for change in ("key", "stamp", "int_stamp", "twice"):
         odd = copy.deepcopy(dct)
         key, task = next(iter(odd["tasks"].items()))
         if change == "key":
             odd["tasks"] = {"not-a-uuid": {**task, "id": "not-a-uuid"}, **{k: v for k, v in odd["tasks"].items()
                                                                             if k != key}}
         elif change == "stamp":
-            task["last_state_change"] = 1.0e12  # beyond 2038: not a multiple of 2**-22 in general
-        else:
+            task["last_state_change"] = 1.0e12  # far beyond 2038: outside the span kept as whole units
+        elif change == "int_stamp":
             task["last_state_change"] = 1795774523  # an int stays an int
+        else:  # one id keying rows in two workflows: places would no longer name one task each
+            sub = next(iter(odd["subprocesses"].values()))
+            sub["tasks"][key] = copy.deepcopy(task)
         stored = state_from_dict(odd)
         assert stored[:1] != compact_state.MARK
         assert state_to_dict(stored) == odd and type(next(iter(state_to_dict(stored)["tasks"].values()))
