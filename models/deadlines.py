@@ -56,9 +56,10 @@ class Deadline(Base):
     """One step's deadline for one complaint: due, goal, completion, and whether it was kept."""
 
     __tablename__ = "deadline"
+    # The unique pair's index starts with business_key: it serves lookups by complaint (migration 0014).
     __table_args__ = (UniqueConstraint("business_key", "step"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    business_key: Mapped[str] = mapped_column(String(40), index=True)
+    business_key: Mapped[str] = mapped_column(String(40))
     step: Mapped[str] = mapped_column(String(10))
     due_at: Mapped[dt.datetime] = mapped_column(index=True)  # the reports count a step in its deadline's month
     goal_at: Mapped[dt.datetime | None]

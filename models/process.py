@@ -34,6 +34,8 @@ class ProcessInstance(Base):
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
     business_key: Mapped[str] = mapped_column(String(40), index=True)
     status: Mapped[str] = mapped_column(String(20), default="active")
+    # PostgreSQL keeps the state in the row (STORAGE MAIN, migration 0014) rather than in TOAST: each save
+    # then leaves a dead row version that page pruning reclaims, not a TOAST value only VACUUM does.
     state: Mapped[bytes] = mapped_column(LargeBinary)
     revision: Mapped[int] = mapped_column(default=0)
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -77,7 +79,8 @@ class Task(Base):
 class InstanceEvent(Base):
     """Append-only history of an instance: who did what, when, with which data. Each event is a link of
     its instance's hash chain; its data is sealed with the case key (engine/history), and the database
-    refuses UPDATE and DELETE on these rows (triggers made by migration 0010)."""
+    refuses UPDATE and DELETE on these rows (triggers made by migration 0010). The hash covers the previous
+    event's hash, which is not stored again: it is the hash of the event at seq - 1 (migration 0014)."""
 
     __tablename__ = "instance_event"
     __table_args__ = (UniqueConstraint("instance_id", "seq"),)
@@ -91,7 +94,6 @@ class InstanceEvent(Base):
     bpmn_id: Mapped[str | None] = mapped_column(String(100))
     step: Mapped[str | None] = mapped_column(String(10))
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
-    prev_hash: Mapped[bytes] = mapped_column(LargeBinary)
     hash: Mapped[bytes] = mapped_column(LargeBinary)
     # Never loaded (lazy="raise"); it tells a flush to save the instance (its head, under its version
     # check) before its events, so a racing append fails as a stale instance, not as a repeated seq.

@@ -11,6 +11,8 @@ from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
+from engine.bpmn import compact_state
+
 
 class _SpecByReferenceConverter(BpmnWorkflowConverter):
     """Leaves the spec out when saving and takes the cached spec objects when loading."""
@@ -60,14 +62,29 @@ def spec_from_json(text: str) -> tuple[Any, dict[str, Any]]:
     return _SPECS.from_dict(dct["spec"]), subs
 
 
+def state_to_dict(state: bytes) -> dict[str, Any]:
+    """The serialized workflow a stored state holds, in either form: compact (engine/bpmn/compact_state.py),
+    or plain zlib JSON (every state saved before the compact form, and any the compact form cannot hold)."""
+    if state[:1] == compact_state.MARK:
+        return compact_state.decode(state)
+    return json.loads(zlib.decompress(state))  # type: ignore[no-any-return]
+
+
+def state_from_dict(dct: dict[str, Any]) -> bytes:
+    try:
+        return compact_state.encode(dct)
+    except compact_state.NotCompact:
+        return zlib.compress(json.dumps(dct, separators=(",", ":")).encode(), 6)
+
+
 def dump_workflow(workflow: BpmnWorkflow) -> bytes:
     dct = _INSTANCES.to_dict(workflow)
     dct[_INSTANCES.VERSION_KEY] = _INSTANCES.VERSION
-    return zlib.compress(json.dumps(dct, separators=(",", ":")).encode(), 6)
+    return state_from_dict(dct)
 
 
 def load_workflow(state: bytes, spec: Any, subprocess_specs: dict[str, Any]) -> BpmnWorkflow:
-    dct = json.loads(zlib.decompress(state))
+    dct = state_to_dict(state)
     if dct.pop(_INSTANCES.VERSION_KEY, None) != _INSTANCES.VERSION:
         raise ValueError("instance was saved by another serializer version; migrate it on a copy first")
     return _INSTANCES.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
@@ -80,9 +97,9 @@ def scrub_task_data(state: bytes, keep: frozenset[str], placeholder: str) -> byt
     """The saved state with every text value of the workflow's and its tasks' data replaced by `placeholder`,
     except the variables named in `keep` (codes the process and the reports rely on). Typed values the
     serializer wrote (dates: `{"typename": …}`) and numbers and booleans stay, so the state still loads."""
-    dct = json.loads(zlib.decompress(state))
+    dct = state_to_dict(state)
     _scrub_data_of(dct, keep, placeholder)
-    return zlib.compress(json.dumps(dct, separators=(",", ":")).encode(), 6)
+    return state_from_dict(dct)
 
 
 # Where the serializer keeps variables: a task's and a workflow's data, and a task's record of what it changed.

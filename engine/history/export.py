@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.history import chain
+from engine.history import chain, packing
 from engine.history.vault import open_event
 from models import InstanceEvent, ProcessInstance
 
@@ -22,24 +22,31 @@ RECIPE = (
     "Per instance, events seq 1..n; hash = SHA-256 of sorted-key compact UTF-8 JSON of {v: 1, instance, "
     "business_key, seq, at (UTC, microseconds, Z), actor, kind, task_id, bpmn_id, step, sealed (base64 or "
     "null), prev (hex of the previous hash, 64 zeros for seq 1)}. sealed = 12-byte nonce + AES-256-GCM "
-    "ciphertext and tag of the data as compact JSON, associated data 'instance_event:<instance>:<seq>', "
-    "opened with case_key (base64; null once erased). head is the instance's last seq and hash."
+    "ciphertext and tag of the data as compact JSON, or of the byte 0x01 followed by that JSON raw-deflated "
+    "(RFC 1951) with the preset dictionary `dictionary` (base64), associated data "
+    "'instance_event:<instance>:<seq>', opened with case_key (base64; null once erased). head is the "
+    "instance's last seq and hash."
 )
 
 
-def _event(event: InstanceEvent, instance: ProcessInstance) -> dict[str, Any]:
-    opened = open_event(event, instance)
+def _event(event: InstanceEvent, instance: ProcessInstance, prev_hash: bytes) -> dict[str, Any]:
+    opened = open_event(event, instance, prev_hash)
     return {
         "id": event.id, "seq": event.seq, "at": chain.utc_text(event.at), "actor": event.actor, "kind": event.kind,
         "task_id": event.task_id, "bpmn_id": event.bpmn_id, "step": event.step, "data": opened.data,
-        "erased": opened.erased, "sealed": chain.b64(event.sealed), "prev_hash": event.prev_hash.hex(),
+        "erased": opened.erased, "sealed": chain.b64(event.sealed), "prev_hash": prev_hash.hex(),
         "hash": event.hash.hex(),
     }
 
 
+def _events(events: list[InstanceEvent], instance: ProcessInstance) -> list[dict[str, Any]]:
+    """Each event with the hash of the one before it, which the database does not store again."""
+    return [_event(e, instance, events[i - 1].hash if i else chain.GENESIS) for i, e in enumerate(events)]
+
+
 def _instance(s: Session, instance: ProcessInstance) -> dict[str, Any]:
-    events = s.scalars(select(InstanceEvent).where(InstanceEvent.instance_id == instance.id)
-                       .order_by(InstanceEvent.seq))
+    events = list(s.scalars(select(InstanceEvent).where(InstanceEvent.instance_id == instance.id)
+                            .order_by(InstanceEvent.seq)))
     return {
         "instance": instance.id, "business_key": instance.business_key,
         "definition": {"key": instance.definition.key, "version": instance.definition.version},
@@ -47,7 +54,7 @@ def _instance(s: Session, instance: ProcessInstance) -> dict[str, Any]:
         "erased_at": chain.utc_text(instance.history_erased_at) if instance.history_erased_at else None,
         "erased_reason": instance.history_erased_reason,
         "head": {"seq": instance.history_seq, "hash": instance.history_head.hex() if instance.history_head else None},
-        "events": [_event(e, instance) for e in events],
+        "events": _events(events, instance),
     }
 
 
@@ -55,5 +62,6 @@ def document(s: Session, instances: list[ProcessInstance], business_key: str, ex
              now: dt.datetime) -> dict[str, Any]:
     return {
         "format": FORMAT, "version": VERSION, "business_key": business_key, "exported_at": chain.utc_text(now),
-        "exported_by": exported_by, "recipe": RECIPE, "instances": [_instance(s, i) for i in instances],
+        "exported_by": exported_by, "recipe": RECIPE, "dictionary": chain.b64(packing.DICTIONARY),
+        "instances": [_instance(s, i) for i in instances],
     }

@@ -12,10 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session, aliased
 
-from engine.history import writer
+from engine.history import chain, writer
 from engine.history.sealing import open_sealed
 from models import InstanceEvent, ProcessInstance, utcnow
 
@@ -25,7 +25,8 @@ REASON_LENGTH = 200
 @dataclass(frozen=True)
 class OpenedEvent:
     """A history event as readers see it: its columns, its place in the chain, and its data opened.
-    `data` is None and `erased` True once the case's key was shredded."""
+    `data` is None and `erased` True once the case's key was shredded. `prev_hash` is the hash of the event
+    before it (64 zeros for the first; empty when that event is missing from the database)."""
 
     id: int
     instance_id: int
@@ -43,7 +44,7 @@ class OpenedEvent:
     hash: str
 
 
-def open_event(event: InstanceEvent, instance: ProcessInstance) -> OpenedEvent:
+def open_event(event: InstanceEvent, instance: ProcessInstance, prev_hash: bytes | None) -> OpenedEvent:
     """One event of this instance with its data opened (None when the case key was shredded)."""
     erased = instance.history_erased_at is not None
     data: dict[str, Any] | None
@@ -56,7 +57,7 @@ def open_event(event: InstanceEvent, instance: ProcessInstance) -> OpenedEvent:
     return OpenedEvent(id=event.id, instance_id=event.instance_id, business_key=instance.business_key,
                        seq=event.seq, at=event.at, actor=event.actor, kind=event.kind, task_id=event.task_id,
                        bpmn_id=event.bpmn_id, step=event.step, data=data, erased=erased,
-                       prev_hash=event.prev_hash.hex(), hash=event.hash.hex())
+                       prev_hash=prev_hash.hex() if prev_hash is not None else "", hash=event.hash.hex())
 
 
 def opened_events(session: Session, instance_ids: Iterable[int], kinds: Sequence[str] | None = None
@@ -66,13 +67,17 @@ def opened_events(session: Session, instance_ids: Iterable[int], kinds: Sequence
     ids = list(instance_ids)
     if not ids:
         return []
-    stmt = (select(InstanceEvent, ProcessInstance)
+    before = aliased(InstanceEvent)  # the event at seq - 1, through the unique index on (instance, seq)
+    stmt = (select(InstanceEvent, ProcessInstance, before.hash)
             .join(ProcessInstance, ProcessInstance.id == InstanceEvent.instance_id)
+            .outerjoin(before, and_(before.instance_id == InstanceEvent.instance_id,
+                                    before.seq == InstanceEvent.seq - 1))
             .where(InstanceEvent.instance_id.in_(ids))
             .order_by(InstanceEvent.instance_id, InstanceEvent.seq))
     if kinds is not None:
         stmt = stmt.where(InstanceEvent.kind.in_(list(kinds)))
-    return [open_event(event, instance) for event, instance in session.execute(stmt)]
+    return [open_event(event, instance, chain.GENESIS if event.seq == 1 else prev)
+            for event, instance, prev in session.execute(stmt)]
 
 
 def events_of_business_key(session: Session, business_key: str, kinds: Sequence[str] | None = None

@@ -38,9 +38,15 @@ class MalformedExport(ValueError):
 
 
 def _links(rows: Iterable[Any], business_key: str) -> list[Link]:
-    return [Link(instance_id=r.instance_id, business_key=business_key, seq=r.seq, at=r.at, actor=r.actor,
-                 kind=r.kind, task_id=r.task_id, bpmn_id=r.bpmn_id, step=r.step, sealed=r.sealed,
-                 prev_hash=r.prev_hash, hash=r.hash, event_id=r.id) for r in rows]
+    """The rows as links; each names the hash of the row before it (rows store only their own hash: a
+    changed, removed or inserted row then fails the hash of the row after it, or the head)."""
+    links, prev = [], chain.GENESIS
+    for r in rows:
+        links.append(Link(instance_id=r.instance_id, business_key=business_key, seq=r.seq, at=r.at, actor=r.actor,
+                          kind=r.kind, task_id=r.task_id, bpmn_id=r.bpmn_id, step=r.step, sealed=r.sealed,
+                          prev_hash=prev, hash=r.hash, event_id=r.id))
+        prev = r.hash
+    return links
 
 
 def check_database(s: Session, instance_ids: Iterable[int] | None = None) -> Report:
@@ -50,7 +56,7 @@ def check_database(s: Session, instance_ids: Iterable[int] | None = None) -> Rep
                         ProcessInstance.history_head, ProcessInstance.history_erased_at).order_by(ProcessInstance.id)
     events_stmt = select(InstanceEvent.id, InstanceEvent.instance_id, InstanceEvent.seq, InstanceEvent.at,
                          InstanceEvent.actor, InstanceEvent.kind, InstanceEvent.task_id, InstanceEvent.bpmn_id,
-                         InstanceEvent.step, InstanceEvent.sealed, InstanceEvent.prev_hash, InstanceEvent.hash
+                         InstanceEvent.step, InstanceEvent.sealed, InstanceEvent.hash
                          ).order_by(InstanceEvent.instance_id, InstanceEvent.seq, InstanceEvent.id)
     if instance_ids is not None:
         wanted = list(instance_ids)

@@ -65,7 +65,7 @@ def append(session: Session, instance: ProcessInstance, actor: str, kind: str, a
     digest = chain.link_hash(instance.id, instance.business_key, seq, at, actor, kind, task_id, bpmn_id, step,
                              sealed, prev)
     row = InstanceEvent(instance_id=instance.id, seq=seq, at=at, actor=actor, kind=kind, task_id=task_id,
-                        bpmn_id=bpmn_id, step=step, sealed=sealed, prev_hash=prev, hash=digest)
+                        bpmn_id=bpmn_id, step=step, sealed=sealed, hash=digest)
     session.info.setdefault(EVENTS, []).append(row)
     heads[instance.id] = _Head(instance, seq, digest, new_key)
     return row

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import json
-import zlib
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from engine import Actor, Bundle, ProcessEngine
+from engine.bpmn.persistence import state_to_dict
 from engine.errors import InvalidDefinition, StepFailed
 from models import Appeal, Incident, ProcessDefinition, ProcessInstance, Task, db
 from tests.unchecked import deploy_unchecked
@@ -48,7 +48,7 @@ def test_deploy_stores_each_version_once_by_hash(engine: ProcessEngine) -> None:
 def test_instances_keep_their_version_and_store_no_spec(engine: ProcessEngine, register) -> None:
     number = register()
     instance = db.session.scalars(select(ProcessInstance).where(ProcessInstance.business_key == number)).one()
-    state = json.loads(zlib.decompress(instance.state))
+    state = state_to_dict(instance.state)
     assert "spec" not in state and "subprocess_specs" not in state
     assert len(instance.state) < 10_000
     bundle = Bundle.from_directory(PROCESSES)

@@ -30,8 +30,14 @@ def test_both_stages_leave_one_linked_chain_with_its_head_on_the_instance(engine
     rows = list(db.session.scalars(select(InstanceEvent).where(InstanceEvent.instance_id == instance.id)
                                    .order_by(InstanceEvent.seq)))
     assert [r.seq for r in rows] == list(range(1, len(rows) + 1)) and len(rows) > 15
-    assert rows[0].prev_hash == chain.GENESIS
-    assert all(later.prev_hash == earlier.hash for earlier, later in itertools.pairwise(rows))
+    # Each link hashes the one before it (the database keeps only each event's own hash; readers show the
+    # previous one from the row before).
+    assert all(r.hash == chain.link_hash(r.instance_id, number, r.seq, r.at, r.actor, r.kind, r.task_id, r.bpmn_id,
+                                         r.step, r.sealed, earlier.hash if earlier else chain.GENESIS)
+               for earlier, r in zip([None, *rows], rows, strict=False))
+    shown = history_events(instance_id=instance.id)
+    assert shown[0].prev_hash == chain.GENESIS.hex()
+    assert all(later.prev_hash == earlier.hash for earlier, later in itertools.pairwise(shown))
     assert (instance.history_seq, instance.history_head) == (rows[-1].seq, rows[-1].hash)
     assert {r.kind for r in rows} >= {"started", "task_completed", "completed"}
     # The other complaint's chain is its own: it starts at 1 too.
@@ -152,9 +158,9 @@ def test_an_inserted_row_is_named(app: Flask, client: FlaskClient, auth: dict[st
     at = last.at
     forged = chain.link_hash(last.instance_id, instance_of(_number).business_key, last.seq + 1, at, "forger",
                              "task_completed", None, None, None, None, last.hash)
-    behind_the_guard("INSERT INTO instance_event (instance_id, seq, at, actor, kind, prev_hash, hash) "
-                     "VALUES (:i, :seq, :at, 'forger', 'task_completed', :prev, :hash)",
-                     i=last.instance_id, seq=last.seq + 1, at=at, prev=last.hash, hash=forged)
+    behind_the_guard("INSERT INTO instance_event (instance_id, seq, at, actor, kind, hash) "
+                     "VALUES (:i, :seq, :at, 'forger', 'task_completed', :hash)",
+                     i=last.instance_id, seq=last.seq + 1, at=at, hash=forged)
     broken = _first_break(app, client, auth)
     assert (broken["seq"], broken["problem"]) == (last.seq + 1, "head_mismatch")
 

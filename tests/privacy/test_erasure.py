@@ -3,7 +3,6 @@ person appears (rows, files, instance state, history), reported, and recorded wi
 from __future__ import annotations
 
 import json
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from engine import Actor, ProcessEngine
+from engine.bpmn.persistence import state_to_dict
 from engine.errors import InvalidInput
 from engine.privacy.scrub import ERASED
 from engine.privacy.subjects import SubjectQuery
@@ -52,7 +52,7 @@ def _files_of(appeal_id: int, folder: Path) -> list[Path]:
 
 def _state_text(number: str) -> str:
     instance = db.session.scalars(select(ProcessInstance).where(ProcessInstance.business_key == number)).one()
-    return json.dumps(json.loads(zlib.decompress(instance.state)), ensure_ascii=False)
+    return json.dumps(state_to_dict(instance.state), ensure_ascii=False)
 
 
 def _no_traces(text: str) -> None:
