@@ -33,7 +33,7 @@ PROBE = """<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions
  xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="defs" targetNamespace="bench">
  <bpmn:process id="lag_probe" isExecutable="true">
   <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="wait"/>
-  <bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition><bpmn:timeDate>due_at</bpmn:timeDate>
+  <bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition><bpmn:timeDate>received_at</bpmn:timeDate>
   </bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
   <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="e"/><bpmn:endEvent id="e"/>
  </bpmn:process></bpmn:definitions>"""
@@ -91,7 +91,7 @@ def firing_lag(app, count: int) -> list[float]:
             start = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)
             for i in range(count):
                 due = start + dt.timedelta(seconds=0.3 * i)
-                desk.start("lag_probe", f"LAG-{i}", {"due_at": due.isoformat()}, Actor("bench"))
+                desk.start("lag_probe", f"LAG-{i}", {"received_at": due.isoformat()}, Actor("bench"))
             done = threading.Event()
             for _ in range(int(count * 0.6) + 60):
                 db.session.commit()
