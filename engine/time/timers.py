@@ -99,7 +99,7 @@ def complete_step(s: Session, key: str, step: str | None, started_at: dt.datetim
     deadline.working_minutes = int(spent.total_seconds() // 60)
 
 
-def _recipients(complaint: Complaint, kind: str, qms: str) -> list[str]:
+def recipients(complaint: Complaint, kind: str, qms: str) -> list[str]:
     owner = f"user:{complaint.responsible_user.login}" if complaint.responsible_user else \
         f"responsible:{complaint.responsible_id}" if complaint.responsible_id else f"group:{qms}"
     if kind == "warning":
@@ -128,7 +128,7 @@ def _fire(s: Session, instance: ProcessInstance, timer: Timer, complaint: Compla
                                             Task.status == "open"))
     context = {"number": timer.business_key, "step": timer.step, "due_at": timer.due_at.isoformat(),
                "task": open_task.name if open_task else "—"}
-    for recipient in _recipients(complaint, timer.kind, qms):
+    for recipient in recipients(complaint, timer.kind, qms):
         notifications.enqueue(s, f"deadline_{timer.kind}", recipient, f"{timer.id}:{recipient}", context, now,
                               timer.business_key)
 
