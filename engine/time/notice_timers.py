@@ -23,11 +23,13 @@ from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinitio
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
-from sqlalchemy import Row, insert, select, tuple_, update
+from sqlalchemy import Row, bindparam, insert, select, tuple_, update
 from sqlalchemy.orm import Session, defer, joinedload
 
 from engine.bpmn.definitions import Deployed
+from engine.errors import ConcurrentUpdate
 from engine.history import writer as history
+from engine.messages import Message
 from engine.notify import notifications
 from engine.time.timers import recipients
 from models import Complaint, Deadline, Outbox, ProcessInstance, Task, Timer
@@ -144,13 +146,30 @@ def _write(s: Session, firing: list[tuple[ProcessInstance, list[Row[Any]]]], now
             for recipient in recipients(complaint, timer.kind, qms):
                 letters.add(f"deadline_{timer.kind}", recipient, f"{timer.id}:{recipient}", context,
                             timer.business_key)
-        instance.updated_at = now
+    _write_heads(s, now)
     s.execute(update(Timer).where(Timer.id.in_([t.id for _, timers in firing for t in timers]))
               .values(status="fired", fired_at=now).execution_options(synchronize_session=False))
     for kind, steps in marked.items():
         s.execute(update(Deadline).where(tuple_(Deadline.business_key, Deadline.step).in_(steps))
                   .values({MARKS[kind]: now}).execution_options(synchronize_session=False))
     letters.write()
+
+
+def _write_heads(s: Session, now: dt.datetime) -> None:
+    """Every instance row of the batch takes its new chain head in one statement, its revision checked and
+    moved as the ORM's version counter does, so a concurrent save of one of them fails instead of forking."""
+    table = ProcessInstance.__table__
+    rows = [{"_id": instance.id, "_revision": instance.revision, "_seq": seq, "_head": head,
+             "_key": new_key or instance.history_key, "_at": now}
+            for instance, seq, head, new_key in history.take_heads(s)]
+    if not rows:
+        return
+    result = s.execute(update(table).where(table.c.id == bindparam("_id"), table.c.revision == bindparam("_revision"))
+                       .values(history_seq=bindparam("_seq"), history_head=bindparam("_head"),
+                               history_key=bindparam("_key"), updated_at=bindparam("_at"),
+                               revision=table.c.revision + 1), rows)
+    if result.rowcount != len(rows):
+        raise ConcurrentUpdate(Message("Someone else changed this process at the same moment; reload."))
 
 
 SUBJECT = Outbox.subject.type.length
