@@ -20,9 +20,11 @@ from engine.time import notice_timers, timers
 from models import ProcessInstance, Timer
 
 FIRE_ATTEMPTS = 3
-OLDEST_PER_ROUND = 200  # due timers read per round, from the oldest due
-NEWEST_PER_ROUND = 50  # and from the newest: what fell due while the tick runs
-ENGINE_PER_ROUND = 10  # instances fired through the engine per round (each loads its workflow)
+# A round's size bounds the wait of a timer that falls due during a tick; a batch's fixed cost (about fifteen
+# statements) is small beside a hundred timers' rows.
+OLDEST_PER_ROUND = 120  # due timers read per round, from the oldest due
+NEWEST_PER_ROUND = 30  # and from the newest: what fell due while the tick runs
+ENGINE_PER_ROUND = 5  # instances fired through the engine per round (each loads its workflow)
 
 
 def fire_due_timers(rt: Runtime, now: dt.datetime | None = None) -> list[str]:
@@ -36,17 +38,24 @@ def fire_due_timers(rt: Runtime, now: dt.datetime | None = None) -> list[str]:
         rt.session.commit()
         if not notices and not others:
             return fired
+        # The engine's few first, newest due first: a batch of notices must not hold them for its whole length.
+        fired += _fire_some_through_engine(rt, others[:ENGINE_PER_ROUND], moment, passed)
         if notices:
             outcome = _fire_notices(rt, notices, moment)
             fired += outcome.fired
             passed.update(outcome.passed)
-            others = [*outcome.for_engine, *(i for i in others if i not in outcome.for_engine)]
-        for instance_id in others[:ENGINE_PER_ROUND]:
-            # Once per tick: a timer the workflow does not fire yet must not keep the tick going.
-            passed.add(instance_id)
-            key = _fire_through_engine(rt, instance_id, moment)
-            if key is not None:
-                fired.append(key)
+            fired += _fire_some_through_engine(rt, outcome.for_engine, moment, passed)
+
+
+def _fire_some_through_engine(rt: Runtime, instance_ids: list[int], now: dt.datetime, passed: set[int]) -> list[str]:
+    fired = []
+    for instance_id in instance_ids:
+        # Once per tick: a timer the workflow does not fire yet must not keep the tick going.
+        passed.add(instance_id)
+        key = _fire_through_engine(rt, instance_id, now)
+        if key is not None:
+            fired.append(key)
+    return fired
 
 
 def _due_slice(rt: Runtime, now: dt.datetime, passed: set[int]) -> tuple[list[int], list[int]]:
