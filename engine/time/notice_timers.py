@@ -147,8 +147,11 @@ def _write(s: Session, firing: list[tuple[ProcessInstance, list[Row[Any]]]], now
                 letters.add(f"deadline_{timer.kind}", recipient, f"{timer.id}:{recipient}", context,
                             timer.business_key)
     _write_heads(s, now)
-    s.execute(update(Timer).where(Timer.id.in_([t.id for _, timers in firing for t in timers]))
-              .values(status="fired", fired_at=now).execution_options(synchronize_session=False))
+    ids = [t.id for _, timers in firing for t in timers]
+    marked_fired = s.execute(update(Timer).where(Timer.id.in_(ids), Timer.status == "pending")
+                             .values(status="fired", fired_at=now).execution_options(synchronize_session=False))
+    if marked_fired.rowcount != len(ids):  # SQLite has no row locks: a completion cancelled one meanwhile
+        raise ConcurrentUpdate(Message("Someone else changed this process at the same moment; reload."))
     for kind, steps in marked.items():
         s.execute(update(Deadline).where(tuple_(Deadline.business_key, Deadline.step).in_(steps))
                   .values({MARKS[kind]: now}).execution_options(synchronize_session=False))
