@@ -31,6 +31,9 @@ from bench.lifecycle import APPEAL, make_app  # noqa: E402
 
 MSK = ZoneInfo("Europe/Moscow")
 WARM_UP_SECONDS = 8
+# Probes fall due one by one across the time the backlog takes to clear (about two seconds here); each is an
+# ordinary timer that loads its workflow, so probes much closer together would measure their own queue.
+PROBE_SPACING = 0.2
 PROBE = """<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions
  xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="defs" targetNamespace="bench">
  <bpmn:process id="lag_probe" isExecutable="true">
@@ -118,7 +121,7 @@ def register_backlog(app, due: int) -> int:
 
 
 def firing_lag(app, count: int, backlog: int) -> tuple[list[float], int, float]:
-    """Lag (due -> fired) of `count` probe timers falling due, 50 ms apart, while the real scheduler clears a
+    """Lag (due -> fired) of `count` probe timers falling due, PROBE_SPACING apart, while the real scheduler clears a
     backlog of about `backlog` due timers it finds when it starts. Returns the lags, the backlog's size and the
     seconds of the scheduler's first tick, which clears it."""
     from engine import Actor, Bundle
@@ -139,7 +142,7 @@ def firing_lag(app, count: int, backlog: int) -> tuple[list[float], int, float]:
     with app.app_context():
         first_due = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=3 + 0.1 * count)
         for i in range(count):
-            due = first_due + dt.timedelta(seconds=0.05 * i)
+            due = first_due + dt.timedelta(seconds=PROBE_SPACING * i)
             desk.start("lag_probe", f"LAG-{i}", {"received_at": due.isoformat()}, Actor("bench"))
         db.session.commit()
     # The scheduler starts just before the first probe falls due: the backlog is clearing when they do.
@@ -162,7 +165,7 @@ def firing_lag(app, count: int, backlog: int) -> tuple[list[float], int, float]:
                 db.session.commit()
                 left = db.session.scalar(select(func.count()).where(Timer.status == "pending",
                                                                     Timer.due_at < dt.datetime.now(dt.UTC)))
-                if left == 0 and dt.datetime.now(dt.UTC) > first_due + dt.timedelta(seconds=0.05 * count):
+                if left == 0 and dt.datetime.now(dt.UTC) > first_due + dt.timedelta(seconds=PROBE_SPACING * count):
                     break
                 time.sleep(0.25)
             rows = db.session.scalars(select(Timer).where(Timer.business_key.like("LAG-%"))).all()
@@ -198,7 +201,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--complaints", dest="complaints", type=int, default=2000,
                         help="complaints registered, 5 timers each (a tenth of them falls due)")
-    parser.add_argument("--lag-timers", type=int, default=20, help="probe timers falling due while it clears")
+    parser.add_argument("--lag-timers", type=int, default=10, help="probe timers falling due while it clears")
     parser.add_argument("--lag-backlog", type=int, default=1000,
                         help="due timers the scheduler finds when it starts, cleared while the probes fall due")
     parser.add_argument("--database-url")
