@@ -136,8 +136,6 @@ def _write(s: Session, firing: list[tuple[ProcessInstance, list[Row[Any]]]], now
     for instance, timers in firing:
         complaint = complaints.get(instance.business_key)
         for timer in timers:
-            history.append(s, instance, ACTOR, f"timer_{timer.kind or 'fired'}", now,
-                           {"timer": timer.bpmn_id, "step": timer.step, "due_at": timer.due_at.isoformat()})
             if complaint is None or timer.kind not in MARKS or not timer.step:
                 continue
             marked[timer.kind].add((timer.business_key, timer.step))
@@ -146,6 +144,13 @@ def _write(s: Session, firing: list[tuple[ProcessInstance, list[Row[Any]]]], now
             for recipient in recipients(complaint, timer.kind, qms):
                 letters.add(f"deadline_{timer.kind}", recipient, f"{timer.id}:{recipient}", context,
                             timer.business_key)
+    outbox = letters.render()
+    # Everything is read and rendered: the writes come last and together, so SQLite's one write lock (taken at
+    # the first of them) is held for the writes alone.
+    for instance, timers in firing:
+        for timer in timers:
+            history.append(s, instance, ACTOR, f"timer_{timer.kind or 'fired'}", now,
+                           {"timer": timer.bpmn_id, "step": timer.step, "due_at": timer.due_at.isoformat()})
     _write_heads(s, now)
     ids = [t.id for _, timers in firing for t in timers]
     marked_fired = s.execute(update(Timer).where(Timer.id.in_(ids), Timer.status == "pending")
@@ -155,7 +160,8 @@ def _write(s: Session, firing: list[tuple[ProcessInstance, list[Row[Any]]]], now
     for kind, steps in marked.items():
         s.execute(update(Deadline).where(tuple_(Deadline.business_key, Deadline.step).in_(steps))
                   .values({MARKS[kind]: now}).execution_options(synchronize_session=False))
-    letters.write()
+    if outbox:
+        s.execute(insert(Outbox), outbox)
 
 
 def _write_heads(s: Session, now: dt.datetime) -> None:
@@ -189,9 +195,10 @@ class _Letters:
     def add(self, kind: str, recipient: str, dedupe_key: str, context: dict[str, Any], business_key: str) -> None:
         self._rows.setdefault(dedupe_key, (kind, recipient, context, business_key))
 
-    def write(self) -> None:
+    def render(self) -> list[dict[str, Any]]:
+        """The outbox rows to insert: the letters not enqueued before, rendered."""
         if not self._rows:
-            return
+            return []
         sent = set(self._s.scalars(select(Outbox.dedupe_key).where(Outbox.dedupe_key.in_(list(self._rows)))))
         renderers: dict[str, Callable[[dict[str, Any]], tuple[str, str]]] = {}
         rows: list[dict[str, Any]] = []
@@ -203,5 +210,4 @@ class _Letters:
             rows.append({"dedupe_key": dedupe_key, "kind": kind, "recipient": recipient, "business_key": business_key,
                          "subject": notifications.tagged(subject, business_key)[:SUBJECT], "body": body,
                          "status": "pending", "attempts": 0, "created_at": self._now, "next_attempt_at": self._now})
-        if rows:
-            self._s.execute(insert(Outbox), rows)
+        return rows
