@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Date, DateTime, Integer, SmallInteger, String, TypeDecorator, event, inspect
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.base import PASSIVE_NO_INITIALIZE
 
 from engine.errors import InvalidInput
 from engine.messages import Message
@@ -84,7 +85,8 @@ def row_problems(row: Any, typed: bool = False) -> dict[str, list[str]]:
     state = inspect(row)
     problems: dict[str, list[str]] = {}
     for attr in state.mapper.column_attrs:
-        history = state.attrs[attr.key].history
+        # Straight from the state: `state.attrs` would build an accessor for every attribute of every row.
+        history = state.get_history(attr.key, PASSIVE_NO_INITIALIZE)
         if not history.added:
             continue
         for column in attr.columns:

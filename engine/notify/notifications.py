@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,6 +114,23 @@ def enqueue(s: Session, kind: str, recipient: str, dedupe_key: str, context: dic
         row.attachment_name, row.attachment = attachment
     s.add(row)
     return row
+
+
+def renderer(s: Session, kind: str) -> Callable[[dict[str, Any]], tuple[str, str]]:
+    """`render` for many notifications of one kind: the template is read and compiled once, not per message."""
+    subject, body = template(s, kind)
+    try:
+        compiled = _JINJA.from_string(subject), _JINJA.from_string(body)
+    except TemplateError:
+        return lambda context: render(s, kind, context)
+
+    def apply(context: dict[str, Any]) -> tuple[str, str]:
+        try:
+            return compiled[0].render(context).strip(), compiled[1].render(context)
+        except TemplateError as err:
+            return f"[{kind}] {context.get('number', '')}", f"Шаблон {kind} не сработал ({err}); данные: {context}"
+
+    return apply
 
 
 def tagged(subject: str, business_key: str) -> str:

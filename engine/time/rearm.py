@@ -9,6 +9,7 @@ and `task` rows and the history all move together.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,12 +35,14 @@ class Move:
     after: dt.datetime
 
 
-def recompute(workflow: BpmnWorkflow) -> list[Move]:
-    """Evaluate every waiting timer's expression again; store the new due time where it changed."""
+def recompute(workflow: BpmnWorkflow, fired: Collection[str] = ()) -> list[Move]:
+    """Evaluate every waiting timer's expression again; store the new due time where it changed. Timers in
+    `fired` (ids whose rows fired: notice timers, which SpiffWorkflow holds waiting until the instance is next
+    loaded) have happened and do not move."""
     moves = []
     for task in timer_tasks(workflow):
         old = task._get_internal_data("event_value")
-        if task.state != TaskState.WAITING or not isinstance(old, str):
+        if task.state != TaskState.WAITING or not isinstance(old, str) or str(task.id) in fired:
             continue
         new = workflow.script_engine.evaluate(task, task.task_spec.event_definition.expression)
         before, after = TimerEventDefinition.get_datetime(old), TimerEventDefinition.get_datetime(new)

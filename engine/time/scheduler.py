@@ -39,9 +39,12 @@ class TimerScheduler:
 
     def arm(self, due_at: dt.datetime) -> None:
         """Wake exactly when a timer falls due (a moment after: the engine compares strictly)."""
-        run_at = max(due_at + WAKE_AFTER_DUE, dt.datetime.now(dt.UTC))
-        self._scheduler.add_job(self._run, "date", run_date=run_at, id=f"due-{run_at.isoformat()}",
-                                replace_existing=True)
+        now = dt.datetime.now(dt.UTC)
+        run_at = max(due_at + WAKE_AFTER_DUE, now)
+        # Every timer already due shares one wake-up: a tick fires them all, and a backlog of thousands must not
+        # queue thousands of ticks ahead of the timers that fall due next.
+        job_id = "due-now" if run_at == now else f"due-{run_at.isoformat()}"
+        self._scheduler.add_job(self._run, "date", run_date=run_at, id=job_id, replace_existing=True)
 
     def start(self) -> None:
         """Re-arm every pending timer and fire at once whatever fell due while nothing was running."""
@@ -55,8 +58,10 @@ class TimerScheduler:
             # whether its period is already done), then on its schedule.
             self._scheduler.add_job(self._run, trigger, args=[job], id=name, replace_existing=True,
                                     next_run_time=dt.datetime.now(dt.UTC))
+        now = dt.datetime.now(dt.UTC)
         for due_at in self._pending():
-            self.arm(due_at)
+            if due_at + WAKE_AFTER_DUE > now:  # what is due already, the poll's first run fires
+                self.arm(due_at)
         self._scheduler.start()
 
     def shutdown(self) -> None:

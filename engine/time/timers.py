@@ -102,7 +102,7 @@ def complete_step(known: InstanceRows, step: str | None, started_at: dt.datetime
     deadline.working_minutes = int(spent.total_seconds() // 60)
 
 
-def _recipients(complaint: Complaint, kind: str, qms: str) -> list[str]:
+def recipients(complaint: Complaint, kind: str, qms: str) -> list[str]:
     owner = f"user:{complaint.responsible_user.login}" if complaint.responsible_user else \
         f"responsible:{complaint.responsible_id}" if complaint.responsible_id else f"group:{qms}"
     if kind == "warning":
@@ -130,7 +130,7 @@ def _fire(s: Session, instance: ProcessInstance, timer: Timer, complaint: Compla
     open_task = known.open_task_of_step(timer.step)
     context = {"number": timer.business_key, "step": timer.step, "due_at": timer.due_at.isoformat(),
                "task": open_task.name if open_task else "—"}
-    for recipient in _recipients(complaint, timer.kind, qms):
+    for recipient in recipients(complaint, timer.kind, qms):
         notifications.enqueue(s, f"deadline_{timer.kind}", recipient, f"{timer.id}:{recipient}", context, now,
                               timer.business_key)
 

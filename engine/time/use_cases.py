@@ -10,65 +10,18 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn.persistence import dump_workflow
 from engine.bpmn.runtime import Runtime
-from engine.errors import ConcurrentUpdate, InvalidInput, StepFailed
+from engine.errors import InvalidInput
 from engine.history import vault
 from engine.messages import Message
 from engine.people import access
 from engine.people.actor import Actor
-from engine.time import deadlines, departments, rearm, timers
+from engine.time import deadlines, departments, firing, rearm, timers
 from models import Complaint, Department, InstanceEvent, ProcessInstance, Timer
-
-FIRE_ATTEMPTS = 3
 
 
 def fire_due_timers(rt: Runtime, now: dt.datetime | None = None) -> list[str]:
-    """Fire every timer due before `now`; one instance per transaction. Returns the business keys
-    advanced. A failing instance opens an incident and the others still fire."""
-    now = now or rt.clock()
-    instance_ids = list(rt.session.scalars(timers.due_timers_query(now)))
-    rt.session.commit()
-    fired = []
-    for instance_id in instance_ids:
-        try:
-            key = _fire_racing_changes(rt, instance_id, now)
-            if key is not None:
-                fired.append(key)
-        except StepFailed:
-            with rt.transaction() as s:
-                timers.mark_failed(s, instance_id, now)
-    return fired
-
-
-def _fire_racing_changes(rt: Runtime, instance_id: int, now: dt.datetime) -> str | None:
-    """Fire one instance; when a completion in another process changed it between this read and write (on
-    SQLite, which has no row locks: the revision check or a busy database says so), read it again and fire."""
-    for remaining in range(FIRE_ATTEMPTS - 1, -1, -1):
-        try:
-            return rt.retrying(lambda: _fire_in_transaction(rt, instance_id, now))
-        except ConcurrentUpdate:
-            if remaining == 0:
-                return None  # still pending: the next tick fires it
-    raise AssertionError("unreachable")
-
-
-def _fire_in_transaction(rt: Runtime, instance_id: int, now: dt.datetime) -> str | None:
-    with rt.transaction() as s:
-        if _fire_instance(rt, s, instance_id, now):
-            return s.get(ProcessInstance, instance_id).business_key
-    return None
-
-
-def _fire_instance(rt: Runtime, s: Session, instance_id: int, now: dt.datetime) -> bool:
-    # The instance first, then its timers: the order a completion takes them in, so the two never deadlock.
-    instance = access.lock_instance(s, instance_id)
-    if not timers.claim_due(s, instance_id, now):
-        return False
-    deployed = rt.definitions.get(s, instance.definition_id)
-    workflow = rt.load(instance, deployed)
-    actor, fired_at = Actor("scheduler"), max(rt.clock(), now)
-    rt.advance(s, instance, workflow, actor, fired_at, workflow.refresh_timers)
-    rt.save(s, instance, workflow, deployed, actor, fired_at)
-    return True
+    """The scheduler's tick: every timer due before `now` fires (engine/time/firing.py)."""
+    return firing.fire_due_timers(rt, now)
 
 
 def pending_timer_dues(rt: Runtime) -> list[dt.datetime]:
@@ -147,7 +100,8 @@ def move_deadlines(rt: Runtime, s: Session, actor: Actor, now: dt.datetime, reas
         instance = access.lock_instance(s, instance_id)
         deployed = rt.definitions.get(s, instance.definition_id)
         workflow = rt.load(instance, deployed)
-        moves = rearm.recompute(workflow)
+        fired = set(s.scalars(select(Timer.id).where(Timer.instance_id == instance_id, Timer.status == "fired")))
+        moves = rearm.recompute(workflow, fired)
         complaint = s.scalar(select(Complaint).where(Complaint.number == instance.business_key))
         if complaint is not None:
             planned = deadlines.what_if(deployed, rt.script_engine, complaint.registered_at, rt.calendars.current(),
