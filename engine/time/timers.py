@@ -17,7 +17,7 @@ from engine.bpmn.rows import InstanceRows
 from engine.notify import notifications
 from engine.people.actor import Actor
 from engine.time.calendar import WorkCalendar
-from models import Complaint, Deadline, ProcessInstance, Task, Timer
+from models import Complaint, Deadline, ProcessInstance, Timer
 
 STATE = {TaskState.WAITING: "pending", TaskState.READY: "pending", TaskState.COMPLETED: "fired"}
 
