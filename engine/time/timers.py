@@ -186,8 +186,9 @@ def plan_deadlines(s: Session, complaint: Complaint, planned: dict[str, Any]) ->
     the reports show them from the start. One executemany: nothing here needs the rows back as objects
     (the process start reads them by business key and step)."""
     goal_at = dt.datetime.fromisoformat(planned["goal_at"]) if planned["goal_at"] else None
-    rows = [{"business_key": complaint.number, "step": step["code"], "due_at": dt.datetime.fromisoformat(step["due_at"]),
-             "goal_at": goal_at if step["code"] == "1.6" else None} for step in planned["steps"]]
+    rows = [{"business_key": complaint.number, "step": step["code"],
+             "due_at": dt.datetime.fromisoformat(step["due_at"]), "goal_at": goal_at if step["code"] == "1.6" else None}
+            for step in planned["steps"]]
     if rows:
         s.execute(insert(Deadline.__table__), rows)  # the table, not the ORM bulk path (it splits by NULLs)
 
