@@ -55,17 +55,29 @@ def client(port: int, token: str, count: int, latencies: list[float], errors: li
             errors.append(f"{answer.status}: {payload[:200]!r}")
 
 
-def workers_cpu(master: int) -> float:
-    """CPU seconds (user + system) the gunicorn workers of `master` have used so far (Linux /proc)."""
+def cpu_seconds(pids: set[int] | None = None, parent: int | None = None) -> float:
+    """CPU seconds (user + system) used so far by the processes `pids`, or by the children of `parent`
+    (Linux /proc; a process this user may not read counts 0)."""
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == master:  # ppid
+        if (pids is not None and int(stat.parent.name) in pids) or (parent is not None and int(fields[1]) == parent):
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+def database_backends(app: Any, url: str) -> set[int]:
+    """The PostgreSQL server processes serving the workers' connections (when the server runs here)."""
+    if not url.startswith("postgresql"):
+        return set()
+    from models import db
+
+    with app.app_context(), db.engine.connect() as conn:
+        return set(conn.exec_driver_sql("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                        "AND pid <> pg_backend_pid()").scalars())
 
 
 def not_started(app: Any, expected: int) -> list[str]:
@@ -122,13 +134,15 @@ def main() -> None:
                                                              start)) for i in range(args.clients)]
             for t in threads:
                 t.start()
-            cpu0 = workers_cpu(server.pid)
+            backends = database_backends(app, url)
+            cpu0, db_cpu0 = cpu_seconds(parent=server.pid), cpu_seconds(pids=backends)
             start.wait()
             t0 = time.perf_counter()
             for t in threads:
                 t.join()
             took = time.perf_counter() - t0
-            cpu_ms = (workers_cpu(server.pid) - cpu0) * 1000 / max(len(latencies), 1)
+            cpu_ms = (cpu_seconds(parent=server.pid) - cpu0) * 1000 / max(len(latencies), 1)
+            db_cpu_ms = (cpu_seconds(pids=backends) - db_cpu0) * 1000 / max(len(latencies), 1)
         finally:
             server.terminate()
             server.wait(timeout=20)
@@ -139,7 +153,9 @@ def main() -> None:
           f"{args.clients} clients x {args.requests} complaints after {args.warmup} untimed each")
     print(f"{len(latencies) / took:.1f} appeals/s; latency p50 {statistics.median(ordered) * 1000:.0f} ms, "
           f"p99 {ordered[int(len(ordered) * 0.99) - 1] * 1000:.0f} ms; errors: {len(errors)}")
-    print(f"gunicorn workers' CPU: {cpu_ms:.1f} ms per appeal (the database server's own CPU not included)")
+    print(f"CPU per appeal: gunicorn workers {cpu_ms:.1f} ms, PostgreSQL backends {db_cpu_ms:.1f} ms "
+          f"({len(backends)} connections; 0 on SQLite or a remote server); on {os.cpu_count()} idle cores that "
+          f"would allow at most {(os.cpu_count() or 1) * 1000 / max(cpu_ms + db_cpu_ms, 0.001):.0f} appeals/s")
     for line in errors[:5]:
         print("  " + line)
     print(json.dumps({"appeals_per_second": round(len(latencies) / took, 1),
