@@ -173,13 +173,23 @@ def reserve_ids(session: Session, *tables: str) -> list[int]:
     """The ids the next rows of `tables` get, in one statement, so that a row is INSERTed with its number
     (which contains its id) instead of INSERTed and then UPDATEd. PostgreSQL: the tables' sequences, as a
     plain INSERT would draw them (a rolled-back registration leaves the same gap). SQLite: the next rowid,
-    as SQLite itself would pick it; two writers that pick the same one collide on the primary key and the
-    loser runs again (`use_cases._racing_inserts`)."""
+    as SQLite itself would pick it, read under the write lock (see `_hold_write_lock`)."""
     if session.get_bind().dialect.name == "postgresql":
         parts = [f"nextval(pg_get_serial_sequence('{t}', 'id'))" for t in tables]
     else:
+        _hold_write_lock(session)
         parts = [f"(SELECT coalesce(max(id), 0) + 1 FROM {t})" for t in tables]
     return list(session.execute(text("SELECT " + ", ".join(parts))).one())
+
+
+def _hold_write_lock(session: Session) -> None:
+    """SQLite: begin the transaction with the write lock (BEGIN IMMEDIATE) unless it already writes, so no
+    other writer can take the ids read next: a second registration waits for this one to commit. pysqlite
+    would send a plain BEGIN before the first INSERT anyway; this sends it earlier, on the driver's
+    connection, and pysqlite, seeing its transaction open, sends none of its own."""
+    driver = session.connection().connection.dbapi_connection
+    if driver is not None and not driver.in_transaction:
+        driver.execute("BEGIN IMMEDIATE")
 
 
 def store_files(session: Session, appeal_id: int, files: tuple[NewFile, ...], folder: Path, actor: Actor,
