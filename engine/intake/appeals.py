@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,7 +12,7 @@ from sqlalchemy import and_, select, text
 from sqlalchemy.orm import Session, joinedload
 
 from engine import column_checks
-from engine.errors import InvalidInput
+from engine.errors import ConcurrentUpdate, InvalidInput
 from engine.intake import written_files
 from engine.intake.file_types import content_type
 from engine.intake.inn import inn_problem, normalised_inn
@@ -189,7 +190,10 @@ def _hold_write_lock(session: Session) -> None:
     connection, and pysqlite, seeing its transaction open, sends none of its own."""
     driver = session.connection().connection.dbapi_connection
     if driver is not None and not driver.in_transaction:
-        driver.execute("BEGIN IMMEDIATE")
+        try:
+            driver.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as err:  # another writer kept the lock past busy_timeout: run again
+            raise ConcurrentUpdate(Message("Someone else changed this process at the same moment; reload.")) from err
 
 
 def store_files(session: Session, appeal_id: int, files: tuple[NewFile, ...], folder: Path, actor: Actor,
