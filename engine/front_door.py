@@ -29,6 +29,7 @@ from engine.notify import use_cases as notify
 from engine.notify.notifications import Delivery
 from engine.people import use_cases as people
 from engine.people.actor import Actor
+from engine.people.api_tokens import ApiTokens, ClientCard
 from engine.people.directory import ResponsibleSpec
 from engine.privacy import use_cases as privacy
 from engine.privacy.subjects import SubjectQuery
@@ -67,6 +68,7 @@ class ProcessEngine:
     def __init__(self, session: Session, settings: EngineSettings,
                  clock: Callable[[], dt.datetime] = utcnow, delivery: Delivery | None = None) -> None:
         self.runtime = Runtime(session, settings, clock, delivery)
+        self.api_tokens = ApiTokens(settings.api_token_seconds)
 
     # --- what the composition root and the pages read ----------------------------------------
     @property
@@ -315,7 +317,13 @@ class ProcessEngine:
         return people.create_api_client(self.runtime, name, scopes, user_login, channels, actor)
 
     def revoke_api_client(self, name: str, actor: Actor = people.CLI) -> ApiClient:
-        return people.revoke_api_client(self.runtime, name, actor)
+        client = people.revoke_api_client(self.runtime, name, actor)
+        self.api_tokens.forget(client.token_hash)
+        return client
+
+    def api_client(self, token_hash: str) -> ClientCard | None:
+        """The active client of a token (remembered for `settings.api_token_seconds`), or None."""
+        return self.api_tokens.find(self.session, token_hash)
 
     def upsert_responsibles(self, specs: list[ResponsibleSpec], qms_code: str) -> None:
         people.upsert_responsibles(self.runtime, specs, qms_code)

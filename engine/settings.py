@@ -26,6 +26,9 @@ class EngineSettings:
     warning_fraction: float = 0.75
     # Instances whose workflow and projection rows stay loaded in each process after a save (0: none).
     warm_cache_size: int = 1024
+    # How long a web worker trusts the API client it read for a token; a revocation made elsewhere (another
+    # worker, the CLI) takes effect within this many seconds, one made through the same engine at once.
+    api_token_seconds: float = 5.0
     attachments_dir: Path = Path("instance/attachments")
     public: PublicRules = field(default_factory=PublicRules)
     script_limits: ScriptLimits = field(default_factory=ScriptLimits)

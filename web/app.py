@@ -28,6 +28,7 @@ def engine_settings(app: Flask) -> EngineSettings:
         qms_department=c["QMS_DEPARTMENT"], lane_groups={"СМК": c["QMS_DEPARTMENT"]},
         max_reassignments=c["MAX_REASSIGNMENTS"], max_contact_attempts=c["MAX_CONTACT_ATTEMPTS"],
         max_rounds=c["MAX_ROUNDS"], timezone=c["TIMEZONE"], warning_fraction=c["WARNING_FRACTION"],
+        api_token_seconds=c["API_TOKEN_SECONDS"],
         attachments_dir=Path(app.instance_path) / "attachments",
         public=PublicRules(
             consent_version=c["CONSENT_VERSION"], rate_limit=c["FEEDBACK_RATE_LIMIT"],

@@ -1,31 +1,35 @@
 """API authentication: Bearer tokens of API clients (stored as SHA-256), scopes, and the acting person."""
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, g, request
 from sqlalchemy import select
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from engine import Actor
+from engine.people.api_tokens import ClientCard
 from engine.people.directory import hash_token
-from models import ApiClient, User, db
+from models import User, db
 
 
-def _client_from_header() -> ApiClient:
+def _client_from_header() -> ClientCard:
+    """The request's API client (kept in `g.api_client` for the route); see `ApiTokens` for how long a
+    revoked token may still be honoured by another worker."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send an API client's token as 'Authorization: Bearer <token>'.")
-    client = db.session.scalar(select(ApiClient).where(ApiClient.token_hash == hash_token(token.strip())))
-    if client is None or client.revoked_at is not None:
+    client = current_app.extensions["complaint_engine"].api_client(hash_token(token.strip()))
+    if client is None:
         raise Unauthorized("Unknown or revoked API token.")
+    g.api_client = client
     return client
 
 
-def _person(client: ApiClient) -> User | None:
+def _person(client: ClientCard) -> User | None:
     """The person the call is made for: the user named in X-Act-As (scope act_as), else the client's own."""
     login = request.headers.get("X-Act-As")
     if not login:
-        return client.user
+        return db.session.get(User, client.user_id) if client.user_id is not None else None
     if not client.allows("act_as"):
         raise Forbidden("This API client may not act for users (scope act_as).")
     user = db.session.scalar(select(User).where(User.login == login, User.active.is_(True)))

@@ -47,6 +47,7 @@ class Config:
     MAX_CONTACT_ATTEMPTS = 3
     MAX_ROUNDS = 3
     WARNING_FRACTION = float(os.environ.get("WARNING_FRACTION", "0.75"))
+    API_TOKEN_SECONDS = float(os.environ.get("API_TOKEN_SECONDS", "5"))
     SCHEDULER_POLL_SECONDS = float(os.environ.get("SCHEDULER_POLL_SECONDS", "5"))
     # Limits on one diagram script or expression; one that goes over is stopped and opens an incident.
     SCRIPT_MAX_STEPS = int(os.environ.get("SCRIPT_MAX_STEPS", "1000000"))

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, select, text
+from sqlalchemy.orm import Session, joinedload
 
 from engine import column_checks
-from engine.errors import InvalidInput
+from engine.errors import ConcurrentUpdate, InvalidInput
 from engine.intake import written_files
 from engine.intake.file_types import content_type
 from engine.intake.inn import inn_problem, normalised_inn
@@ -72,7 +73,7 @@ class AppealInput:
             object.__setattr__(self, "inn", normalised_inn(self.inn))
 
 
-def check(session: Session, data: AppealInput, now: dt.datetime) -> dict[str, list[str]]:
+def check(data: AppealInput, now: dt.datetime) -> dict[str, list[str]]:
     """Field problems of an appeal that the schema alone cannot see."""
     problems: dict[str, list[str]] = {}
 
@@ -104,8 +105,6 @@ def check(session: Session, data: AppealInput, now: dt.datetime) -> dict[str, li
             bad("received_at", Message("Give the time with its UTC offset, e.g. 2026-11-24T10:00:00+03:00."))
         elif data.received_at > now + CLOCK_SKEW:
             bad("received_at", Message("An appeal cannot be received in the future."))
-    if data.department and _department(session, data.department) is None:
-        bad("department", Message("Unknown department: {code}.", code=data.department))
     if not data.subject.strip():
         bad("subject", Message("Must not be empty."))
     if not data.text.strip():
@@ -114,32 +113,43 @@ def check(session: Session, data: AppealInput, now: dt.datetime) -> dict[str, li
 
 
 def _department(session: Session, code: str) -> Department | None:
-    return session.scalar(select(Department).where(Department.code == code))
+    """The department with its responsibles, in one statement (routing needs both)."""
+    return session.scalars(select(Department).options(joinedload(Department.responsibles))
+                           .where(Department.code == code)).unique().first()
 
 
-def _counterparty(session: Session, data: AppealInput) -> Counterparty | None:
-    found = None
+def _known_client(session: Session, data: AppealInput) -> tuple[Counterparty | None, Contact | None]:
+    """The counterparty the appeal names and, when a contact name is given, its contact of that name: one
+    statement (an outer join) instead of one per row."""
     if data.inn:
-        found = session.scalar(select(Counterparty).where(Counterparty.inn == data.inn))
+        whose = Counterparty.inn == data.inn
     elif data.counterparty_name:
-        found = session.scalar(select(Counterparty).where(Counterparty.name == data.counterparty_name,
-                                                          Counterparty.inn.is_(None)))
+        whose = and_(Counterparty.name == data.counterparty_name, Counterparty.inn.is_(None))
+    else:
+        return None, None
+    if not data.contact_name:
+        return session.scalar(select(Counterparty).where(whose).limit(1)), None
+    row = session.execute(select(Counterparty, Contact).outerjoin(Contact, and_(
+        Contact.counterparty_id == Counterparty.id, Contact.full_name == data.contact_name)).where(whose)
+        .limit(1)).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
+def _counterparty(session: Session, data: AppealInput, found: Counterparty | None) -> Counterparty | None:
     if found is None and (data.inn or data.counterparty_name):
         found = Counterparty(name=data.counterparty_name or data.inn or "", inn=data.inn or None)
         session.add(found)
+        session.flush()  # the contact row refers to it by id
     elif found is not None and data.counterparty_name and not found.name:
         found.name = data.counterparty_name
     return found
 
 
-def _contact(session: Session, data: AppealInput, counterparty: Counterparty | None) -> Contact | None:
+def _contact(session: Session, data: AppealInput, counterparty: Counterparty | None,
+             contact: Contact | None) -> Contact | None:
     """The contact person; a phone or an e-mail without a name is still a contact (never dropped)."""
     if not (data.contact_name or data.contact_phone or data.contact_email):
         return None
-    contact = None
-    if counterparty is not None and counterparty.id is not None and data.contact_name:
-        contact = session.scalar(select(Contact).where(Contact.counterparty_id == counterparty.id,
-                                                       Contact.full_name == data.contact_name))
     if contact is None:
         contact = Contact(full_name=data.contact_name or "")
         session.add(contact)
@@ -158,6 +168,32 @@ def responsible_of(department: Department | None) -> Responsible | None:
 
 def number(prefix: str, received_at: dt.datetime, row_id: int, tz: ZoneInfo) -> str:
     return f"{prefix}{received_at.astimezone(tz):%y%m%d}{row_id:04d}"
+
+
+def reserve_ids(session: Session, *tables: str) -> list[int]:
+    """The ids the next rows of `tables` get, in one statement, so that a row is INSERTed with its number
+    (which contains its id) instead of INSERTed and then UPDATEd. PostgreSQL: the tables' sequences, as a
+    plain INSERT would draw them (a rolled-back registration leaves the same gap). SQLite: the next rowid,
+    as SQLite itself would pick it, read under the write lock (see `_hold_write_lock`)."""
+    if session.get_bind().dialect.name == "postgresql":
+        parts = [f"nextval(pg_get_serial_sequence('{t}', 'id'))" for t in tables]
+    else:
+        _hold_write_lock(session)
+        parts = [f"(SELECT coalesce(max(id), 0) + 1 FROM {t})" for t in tables]
+    return list(session.execute(text("SELECT " + ", ".join(parts))).one())
+
+
+def _hold_write_lock(session: Session) -> None:
+    """SQLite: begin the transaction with the write lock (BEGIN IMMEDIATE) unless it already writes, so no
+    other writer can take the ids read next: a second registration waits for this one to commit. pysqlite
+    would send a plain BEGIN before the first INSERT anyway; this sends it earlier, on the driver's
+    connection, and pysqlite, seeing its transaction open, sends none of its own."""
+    driver = session.connection().connection.dbapi_connection
+    if driver is not None and not driver.in_transaction:
+        try:
+            driver.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as err:  # another writer kept the lock past busy_timeout: run again
+            raise ConcurrentUpdate(Message("Someone else changed this process at the same moment; reload.")) from err
 
 
 def store_files(session: Session, appeal_id: int, files: tuple[NewFile, ...], folder: Path, actor: Actor,
@@ -186,15 +222,21 @@ def store_files(session: Session, appeal_id: int, files: tuple[NewFile, ...], fo
 def register(session: Session, data: AppealInput, actor: Actor, now: dt.datetime,
              tz: ZoneInfo, qms_department: str, attachments_dir: Path) -> tuple[Appeal, Complaint | None]:
     """Write the appeal (and its complaint) and flush; the caller starts the process and commits."""
-    if problems := check(session, data, now):
+    department = _department(session, data.department or qms_department)
+    problems = check(data, now)
+    if data.department and department is None:
+        problems.setdefault("department", []).append(Message("Unknown department: {code}.", code=data.department))
+    if problems:
         raise InvalidInput("The appeal has errors.", problems)
     received_at = data.received_at or now
-    counterparty = _counterparty(session, data)
-    session.flush()
-    contact = _contact(session, data, counterparty)
-    department = _department(session, data.department or qms_department)
+    known_counterparty, known_contact = _known_client(session, data)
+    counterparty = _counterparty(session, data, known_counterparty)
+    contact = _contact(session, data, counterparty, known_contact)
     responsible = responsible_of(department)
+    is_complaint = data.type == "complaint"
+    ids = reserve_ids(session, "appeal", "complaint") if is_complaint else reserve_ids(session, "appeal")
     appeal = Appeal(
+        id=ids[0], number=number("RP", received_at, ids[0], tz), state="processed" if is_complaint else "unprocessed",
         received_at=received_at, type=data.type, channel=data.channel, importance=data.importance,
         kind=data.kind, subject=data.subject.strip(), text=data.text.strip(),
         previous_appeals_text=data.previous_appeals_text, situation_date=data.situation_date,
@@ -203,28 +245,28 @@ def register(session: Session, data: AppealInput, actor: Actor, now: dt.datetime
         author=actor.name, author_user_id=actor.user_id,
     )
     session.add(appeal)
-    session.flush()
-    appeal.number = number("RP", received_at, appeal.id, tz)
-    store_files(session, appeal.id, data.attachments, attachments_dir, actor, now)
-    complaint = None
-    if data.type == "complaint":
-        appeal.state = "processed"
-        complaint = open_complaint(session, appeal, received_at, tz)
+    if data.attachments:
+        session.flush()  # the attachment rows refer to it by id
+        store_files(session, appeal.id, data.attachments, attachments_dir, actor, now)
+    complaint = open_complaint(session, appeal, received_at, tz, ids[1]) if is_complaint else None
+    session.flush()  # the caller's rows (ingested mail, consents, reviews) refer to it by id
     return appeal, complaint
 
 
-def open_complaint(session: Session, appeal: Appeal, registered_at: dt.datetime, tz: ZoneInfo) -> Complaint:
+def open_complaint(session: Session, appeal: Appeal, registered_at: dt.datetime, tz: ZoneInfo,
+                   reserved_id: int | None = None) -> Complaint:
     """The complaint whose basis is `appeal`, with the appeal's client, department and responsible."""
     responsible = appeal.responsible
+    complaint_id = reserved_id if reserved_id is not None else reserve_ids(session, "complaint")[0]
     complaint = Complaint(
-        appeal=appeal, registered_at=registered_at, counterparty=appeal.counterparty, contact=appeal.contact,
+        id=complaint_id, number=number("P", registered_at, complaint_id, tz), appeal=appeal,
+        registered_at=registered_at, counterparty=appeal.counterparty, contact=appeal.contact,
         department=appeal.department, responsible=responsible,
         responsible_user_id=responsible.user_id if responsible else None,
         importance=appeal.importance, kind=appeal.kind,
     )
     session.add(complaint)
     session.flush()
-    complaint.number = number("P", registered_at, complaint.id, tz)
     return complaint
 
 

@@ -14,7 +14,7 @@ from engine.bpmn.runtime import Runtime, answer_date
 from engine.client import conversation, replies
 from engine.client.conversation import Links
 from engine.errors import ConcurrentUpdate, InvalidInput
-from engine.intake import appeals, handling, mail, public
+from engine.intake import appeals, as_written, handling, mail, public
 from engine.intake.appeals import AppealInput
 from engine.intake.inn import normalised_inn
 from engine.notify import notifications
@@ -65,7 +65,10 @@ def _register(rt: Runtime, data: AppealInput, actor: Actor,
         if idempotency is not None:
             s.add(IdempotencyRecord(client_id=idempotency[0], key=idempotency[1], request_hash=idempotency[2],
                                     status=201, body={"appeal": appeal.number}, created_at=now))
-        return appeal, complaint
+        s.flush()
+        written = as_written.remember(appeal, complaint)
+    as_written.restore(written)
+    return appeal, complaint
 
 
 def register_in(rt: Runtime, s: Session, data: AppealInput, actor: Actor,

@@ -10,7 +10,6 @@ from flask_smorest import Blueprint
 
 from engine import AppealInput
 from engine.errors import AppealNotFound, InvalidInput, NotAllowed
-from models import ApiClient, db
 from web.api.appeal_schemas import AppealCardOut, ReminderIn, ResolutionIn, TurnedIntoComplaintOut
 from web.api.schemas import AppealIn, AppealOut
 from web.queries import appeal_view, engine, find_appeal, previous_appeals
@@ -51,7 +50,7 @@ class Appeals(MethodView):
                           "description": "A retry with the same key and body returns the first answer."}])
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Register an appeal; a complaint also opens its case and starts the process."""
-        client = db.session.get(ApiClient, g.actor.client_id)
+        client = g.get("api_client")
         if client is not None and not client.allows_channel(body["channel"]):
             raise NotAllowed(f"This API client may not register appeals from channel {body['channel']}.")
         appeal, complaint = engine().register_appeal(appeal_input(body), g.actor, idempotency())
