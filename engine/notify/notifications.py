@@ -182,10 +182,12 @@ def claim_batch(s: Session, now: dt.datetime, limit: int = 50) -> list[Outbox]:
     the claim's token (see start_sending). SKIP LOCKED on PostgreSQL; SQLite locks no rows and its driver reads
     outside the write transaction, so the raise is a compare-and-set on the attempts read: of two senders that
     read the same row, one holds it."""
-    s.execute(update(Outbox).where(Outbox.status == "sending", Outbox.next_attempt_at < now - STUCK_AFTER)
-              .values(status="failed",
-                      last_error="outcome unknown: the sender stopped while sending; check and resend by hand")
-              .execution_options(synchronize_session=False))
+    stuck = Outbox.status == "sending", Outbox.next_attempt_at < now - STUCK_AFTER
+    if s.scalar(select(Outbox.id).where(*stuck).limit(1)) is not None:  # a write only when there is one to make
+        s.execute(update(Outbox).where(*stuck)
+                  .values(status="failed",
+                          last_error="outcome unknown: the sender stopped while sending; check and resend by hand")
+                  .execution_options(synchronize_session=False))
     due = list(s.scalars(select(Outbox).where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
                          .order_by(Outbox.id).limit(limit).with_for_update(skip_locked=True)))
     claimed = []
