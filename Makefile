@@ -63,9 +63,9 @@ test-sqlite: setup
 test-postgres: setup
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(BIN)/pytest; else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
 
+# The SQLite and PostgreSQL suites run side by side, each with its own log under test-artifacts/logs/.
 test: lint browser
-	env -u TEST_DATABASE_URL $(BIN)/pytest
-	@$(MAKE) --no-print-directory test-postgres
+	bash .ci/suites
 
 bench: setup
 	$(BIN)/python bench/lifecycle.py

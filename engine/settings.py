@@ -33,3 +33,6 @@ class EngineSettings:
     public: PublicRules = field(default_factory=PublicRules)
     script_limits: ScriptLimits = field(default_factory=ScriptLimits)
     retention: RetentionRules = field(default_factory=RetentionRules)
+    # werkzeug's method string for new password hashes; a stored hash names its own, so changing it never
+    # locks anyone out.
+    password_hashing: str = "scrypt"

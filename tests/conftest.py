@@ -36,9 +36,13 @@ def compile_catalogs(directory: Path) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def _catalogs() -> None:
-    """Build the English catalogue the way `make run` does and stop the run when that build skips it
-    (pybabel silently skips a catalogue marked fuzzy, which left the English switch doing nothing)."""
-    compile_catalogs(TRANSLATIONS)
+    """Build the catalogues the way `make run` does when one is older than its source, and stop the run when
+    that build skips the English one (pybabel silently skips a catalogue marked fuzzy, which left the English
+    switch doing nothing). Catalogues `make test` has just built are left as they are: its SQLite and PostgreSQL
+    suites run side by side, and one must not load a catalogue while the other rewrites it."""
+    if any(not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+           for po in TRANSLATIONS.glob("*/LC_MESSAGES/*.po")):
+        compile_catalogs(TRANSLATIONS)
     po = TRANSLATIONS / "en/LC_MESSAGES/messages.po"
     mo = po.with_suffix(".mo")
     if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
@@ -90,14 +94,18 @@ def _schema(config: type[TestingConfig]) -> None:
 
 
 def _truncate() -> None:
-    """Empty every table between tests. The history tables refuse deletes (migration 0010):
-    PostgreSQL skips its triggers for this transaction as a replica would; on SQLite, which cannot switch
-    triggers off, they are dropped and made again from their own SQL."""
+    """Empty every table between tests and start their ids at 1 again. The history tables refuse deletes
+    (migration 0010): PostgreSQL skips its triggers for this transaction as a replica would; on SQLite, which
+    cannot switch triggers off, they are dropped and made again from their own SQL. On PostgreSQL the rows
+    are deleted rather than truncated: TRUNCATE gives each of the ~45 tables new files, 0.6-0.9 s a test, where
+    deleting the few rows a test leaves takes well under 0.1 s."""
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
             conn.execute(text("SET LOCAL session_replication_role = replica"))
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+            conn.execute(text("SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false) "
+                              "FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"))
         else:
             triggers = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
             for name, _sql in triggers:

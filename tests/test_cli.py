@@ -7,6 +7,8 @@ from werkzeug.security import check_password_hash
 
 from engine.people.directory import hash_token
 from models import ApiClient, Complaint, Department, ProcessDefinition, Responsible, User, db
+from web.app import create_app
+from web.config import Config, TestingConfig
 
 
 def test_create_api_client_prints_its_token_once_and_stores_a_hash(app: Flask) -> None:
@@ -75,3 +77,15 @@ def test_set_department_head_names_and_clears_the_head(app: Flask) -> None:
     assert cleared.exit_code == 0
     db.session.expire_all()
     assert db.session.get(Department, omir.id).head_user_id is None
+
+
+def test_outside_the_tests_a_new_password_gets_full_strength_scrypt(app: Flask,
+                                                                    config: type[TestingConfig]) -> None:
+    """The tests hash with less work (TestingConfig); what a deployment creates must not."""
+    production = create_app(type("Production", (config,), {"PASSWORD_HASHING": Config.PASSWORD_HASHING}))
+    with production.app_context():
+        result = production.test_cli_runner().invoke(args=[
+            "create-user", "strong", "--name", "Сильный П.", "--password", "s3cret", "--role", "operator"])
+        assert result.exit_code == 0, result.output
+        stored = db.session.scalars(select(User.password_hash).where(User.login == "strong")).one()
+    assert stored.startswith("scrypt:32768:8:1$") and check_password_hash(stored, "s3cret")

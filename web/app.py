@@ -40,7 +40,7 @@ def engine_settings(app: Flask) -> EngineSettings:
             max_steps=c["SCRIPT_MAX_STEPS"], max_cpu_seconds=c["SCRIPT_MAX_CPU_SECONDS"],
             max_wall_seconds=c["SCRIPT_MAX_WALL_SECONDS"], max_depth=c["SCRIPT_MAX_DEPTH"],
             max_items=c["SCRIPT_MAX_ITEMS"], max_memory_bytes=c["SCRIPT_MAX_MEMORY_MB"] * 1024 * 1024),
-        retention=RetentionRules(**c["RETENTION_DAYS"]),
+        retention=RetentionRules(**c["RETENTION_DAYS"]), password_hashing=c["PASSWORD_HASHING"],
         week={day: tuple((dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for a, b in periods)
               for day, periods in c["WORK_WEEK"].items()},
     )

@@ -37,6 +37,8 @@ class Config:
     # Origins that may embed the public forms in a frame (space-separated, e.g. https://www.company.example).
     FRAME_ANCESTORS = os.environ.get("FRAME_ANCESTORS", "").split()
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_url(INSTANCE_PATH)
+    # New password hashes: werkzeug's scrypt (n=2**15, r=8, p=1), a deliberately slow key derivation.
+    PASSWORD_HASHING = "scrypt"
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 10 * 1024 * 1024))
     PROCESSES_DIR = Path(os.environ.get("PROCESSES_DIR", ROOT / "processes"))
@@ -111,4 +113,9 @@ class Config:
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing"
+    # The same scrypt with 1/32 of the work: the test fixtures create eight users for every test, which at
+    # full strength took 1.5-2.5 s of CPU per test, most of the suite's time. Verifying reads a hash's own
+    # parameters, so sign-in goes through the same code; a process started by the deployment tests uses
+    # Config's full strength.
+    PASSWORD_HASHING = "scrypt:1024:8:1"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -33,7 +35,15 @@ def _is_datetime(value: object) -> bool:
 
 
 def check_schema(schema: dict[str, Any]) -> None:
-    Draft202012Validator.check_schema(schema)
+    """Raise when `schema` is not a valid JSON Schema. Every deployment and validation checks all the forms of
+    its bundle, mostly the same ones again; a schema found valid is remembered by its text (a bad one is
+    checked, and refused, every time)."""
+    _check_schema_text(json.dumps(schema, sort_keys=True, ensure_ascii=False))
+
+
+@functools.lru_cache(maxsize=512)
+def _check_schema_text(text: str) -> None:
+    Draft202012Validator.check_schema(json.loads(text))
 
 
 def _field_path(error: ValidationError) -> str:

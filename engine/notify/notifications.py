@@ -10,8 +10,9 @@ from typing import Any
 
 from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.errors import InvalidInput
 from engine.messages import Message
@@ -195,37 +196,54 @@ def _address(s: Session, recipient: str, delivery: Delivery) -> tuple[str, str]:
 
 def claim_batch(s: Session, now: dt.datetime, limit: int = 50) -> list[Outbox]:
     """Lease the rows due for sending: they stay `pending` but are not due again until the lease ends, so a
-    sender that dies before it starts a send leaves them for the next one. Each claim raises `attempts`,
-    which is the claim's token (see start_sending). SKIP LOCKED on PostgreSQL."""
-    stuck_rows = select(Outbox).where(Outbox.status == "sending", Outbox.next_attempt_at < now - STUCK_AFTER)
-    for stuck in s.scalars(stuck_rows):
-        stuck.status = "failed"
-        stuck.last_error = "outcome unknown: the sender stopped while sending; check and resend by hand"
-    rows = list(s.scalars(select(Outbox).where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
-                          .order_by(Outbox.id).limit(limit).with_for_update(skip_locked=True)))
-    for row in rows:
-        row.attempts, row.next_attempt_at = row.attempts + 1, now + LEASE
-    return rows
+    sender that dies before it starts a send leaves them for the next one. Each claim raises `attempts`, which is
+    the claim's token (see start_sending). SKIP LOCKED on PostgreSQL; SQLite locks no rows and its driver reads
+    outside the write transaction, so the raise is a compare-and-set on the attempts read: of two senders that
+    read the same row, one holds it."""
+    stuck = Outbox.status == "sending", Outbox.next_attempt_at < now - STUCK_AFTER
+    if s.scalar(select(Outbox.id).where(*stuck).limit(1)) is not None:  # a write only when there is one to make
+        s.execute(update(Outbox).where(*stuck)
+                  .values(status="failed",
+                          last_error="outcome unknown: the sender stopped while sending; check and resend by hand")
+                  .execution_options(synchronize_session=False))
+    due = list(s.scalars(select(Outbox).where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
+                         .order_by(Outbox.id).limit(limit).with_for_update(skip_locked=True)))
+    claimed = []
+    for row in due:
+        leased = s.execute(update(Outbox).where(Outbox.id == row.id, Outbox.status == "pending",
+                                                Outbox.attempts == row.attempts)
+                           .values(attempts=row.attempts + 1, next_attempt_at=now + LEASE)
+                           .execution_options(synchronize_session=False))
+        if leased.rowcount == 1:  # type: ignore[attr-defined]
+            set_committed_value(row, "attempts", row.attempts + 1)
+            set_committed_value(row, "next_attempt_at", now + LEASE)
+            claimed.append(row)
+    return claimed
 
 
-def start_sending(s: Session, row_id: int, token: int, now: dt.datetime) -> bool:
+def start_sending(s: Session, row_id: int, token: int, now: dt.datetime, message_domain: str) -> bool:
     """Mark a leased row `sending` just before the transport is called, if the lease is still this sender's
-    (a slow sender whose lease ran out finds the row claimed again, with another token, and leaves it)."""
-    row = s.scalar(select(Outbox).where(Outbox.id == row_id).with_for_update())
-    if row is None or row.status != "pending" or row.attempts != token:
-        return False
-    row.status, row.next_attempt_at = "sending", now
-    return True
+    (a slow sender whose lease ran out finds the row claimed again, with another token, and leaves it). One
+    conditional UPDATE decides, so of two senders holding the same claim only one starts. The Message-ID is
+    fixed here, and committed before the send: a copy sent again (a retry after an error the server may have
+    stored the message behind, a resend of a row whose outcome is unknown) carries the same one, and the
+    receiver can tell it is a duplicate."""
+    started = s.execute(update(Outbox).where(Outbox.id == row_id, Outbox.status == "pending",
+                                             Outbox.attempts == token)
+                        .values(status="sending", next_attempt_at=now,
+                                message_id=func.coalesce(Outbox.message_id, new_message_id(message_domain)))
+                        .execution_options(synchronize_session=False))
+    return started.rowcount == 1  # type: ignore[attr-defined]
 
 
 def send(s: Session, row: Outbox, delivery: Delivery) -> None:
-    """Send one claimed row; raises DeliveryError."""
+    """Send one row that start_sending marked (it holds its Message-ID); raises DeliveryError."""
     channel, address = _address(s, row.recipient, delivery)
     transport = delivery.smtp if channel == "email" else delivery.telegram
     if transport is None:
         raise DeliveryError(f"no {channel} transport configured", permanent=True)
     if row.message_id is None:
-        row.message_id = new_message_id(delivery.message_domain)
+        raise DeliveryError("not marked for sending: no Message-ID", permanent=True)
     attachment = (row.attachment_name, row.attachment) if row.attachment_name and row.attachment else None
     transport.send(address, row.subject, row.body, row.message_id, tuple((row.thread_references or "").split()),
                    attachment)

@@ -5,10 +5,13 @@ import datetime as dt
 from typing import Any
 
 from engine.bpmn.runtime import Runtime
+from engine.errors import ConcurrentUpdate
 from engine.notify import notifications, previews
 from engine.notify.transports import DeliveryError
 from engine.people.actor import Actor
 from models import AuditLog, Outbox
+
+SETTLE_TRIES = 3
 
 
 def deliver_outbox(rt: Runtime, now: dt.datetime | None = None) -> dict[str, int]:
@@ -22,19 +25,33 @@ def deliver_outbox(rt: Runtime, now: dt.datetime | None = None) -> dict[str, int
     for row_id, token in batch:
         # Committed before the transport is called: only a send cut off after this point is "outcome unknown".
         with rt.transaction() as s:
-            ours = notifications.start_sending(s, row_id, token, rt.clock())
+            ours = notifications.start_sending(s, row_id, token, rt.clock(), rt.delivery.message_domain)
         if not ours:
             continue
         with rt.transaction() as s:
-            row = s.get(Outbox, row_id)
             error = None
             try:
-                notifications.send(s, row, rt.delivery)
+                notifications.send(s, s.get(Outbox, row_id), rt.delivery)
             except DeliveryError as err:
                 error = err
-            notifications.settle(row, error, rt.clock())
-            counts["sent" if row.status == "sent" else "retry" if row.status == "pending" else "failed"] += 1
+        status = _settle(rt, row_id, error)
+        counts["sent" if status == "sent" else "retry" if status == "pending" else "failed"] += 1
     return counts
+
+
+def _settle(rt: Runtime, row_id: int, error: DeliveryError | None) -> str:
+    """Record how a send ended. The transport has been called by now, so a commit the database refuses (SQLite
+    busy past its timeout, a deadlock on PostgreSQL) is tried again: the send itself must not be."""
+    for remaining in range(SETTLE_TRIES - 1, -1, -1):
+        try:
+            with rt.transaction() as s:
+                row = s.get(Outbox, row_id)
+                notifications.settle(row, error, rt.clock())
+                return row.status
+        except ConcurrentUpdate:
+            if remaining == 0:
+                raise
+    raise AssertionError("unreachable")
 
 
 def set_template(rt: Runtime, kind: str, subject: str, body: str, actor: Actor) -> None:

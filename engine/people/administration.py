@@ -54,7 +54,8 @@ def _check_person(full_name: str, roles: list[str], problems: dict[str, list[str
 
 
 def create_user(s: Session, login: str, full_name: str, password: str, roles: list[str], departments: list[str],
-                email: str | None, telegram_chat_id: str | None, actor: str, now: dt.datetime) -> User:
+                email: str | None, telegram_chat_id: str | None, actor: str, now: dt.datetime,
+                hashing: str) -> User:
     problems: dict[str, list[str]] = {}
     if not login.strip():
         problems["login"] = [Message("This field is required.")]
@@ -64,7 +65,7 @@ def create_user(s: Session, login: str, full_name: str, password: str, roles: li
     _departments(s, departments, problems)
     if problems:
         raise InvalidInput("The user has errors.", problems)
-    user = directory.create_user(s, login, full_name, password, roles, departments, email or None)
+    user = directory.create_user(s, login, full_name, password, roles, departments, email or None, hashing)
     user.telegram_chat_id = telegram_chat_id or None
     s.flush()
     audit(s, actor, "user_created", now, {"login": login, "before": None, "after": user_state(user)})
@@ -105,9 +106,9 @@ def _last_admin(s: Session, user: User) -> bool:
     return [u.id for u in admins] == [user.id]
 
 
-def reset_password(s: Session, login: str, password: str, actor: str, now: dt.datetime) -> User:
+def reset_password(s: Session, login: str, password: str, actor: str, now: dt.datetime, hashing: str) -> User:
     """A new password chosen by an administrator; every session of the user ends."""
-    user = directory.set_password(s, _user(s, login).id, password)
+    user = directory.set_password(s, _user(s, login).id, password, hashing)
     audit(s, actor, "password_reset", now, {"login": login, "sessions_ended": True})
     return user
 

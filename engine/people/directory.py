@@ -33,7 +33,8 @@ class ResponsibleSpec:
 
 
 def create_user(s: Session, login: str, full_name: str, password: str, roles: list[str],
-                departments: list[str], email: str | None = None) -> User:
+                departments: list[str], email: str | None, hashing: str) -> User:
+    """`hashing` is werkzeug's method string (EngineSettings.password_hashing)."""
     problems: dict[str, list[str]] = {}
     if s.scalar(select(User.id).where(User.login == login)) is not None:
         problems["login"] = [Message("User {login} exists.", login=login)]
@@ -48,7 +49,7 @@ def create_user(s: Session, login: str, full_name: str, password: str, roles: li
     if problems:
         raise InvalidInput("The user has errors.", problems)
     user = User(login=login, full_name=full_name, email=email, roles=roles, departments=found,
-                password_hash=generate_password_hash(password))
+                password_hash=generate_password_hash(password, method=hashing))
     s.add(user)
     s.flush()
     return user
@@ -113,14 +114,14 @@ def end_sessions(user: User) -> None:
     user.session_epoch = (user.session_epoch or 0) + 1
 
 
-def set_password(s: Session, user_id: int, password: str) -> User:
+def set_password(s: Session, user_id: int, password: str, hashing: str) -> User:
     user = s.get(User, user_id)
     if user is None:
         raise InvalidInput("Unknown user.", {"user": [Message("No user {login}.", login=user_id)]})
     if len(password) < MIN_PASSWORD:
         raise InvalidInput("The password is too short.",
                            {"password": [Message("At least {limit} characters.", limit=MIN_PASSWORD)]})
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = generate_password_hash(password, method=hashing)
     end_sessions(user)
     return user
 

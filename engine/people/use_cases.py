@@ -17,7 +17,7 @@ def create_user(rt: Runtime, login: str, full_name: str, password: str, roles: l
                 actor: Actor = CLI) -> User:
     with rt.transaction() as s:
         return administration.create_user(s, login, full_name, password, roles, departments, email,
-                                          telegram_chat_id, actor.name, rt.clock())
+                                          telegram_chat_id, actor.name, rt.clock(), rt.settings.password_hashing)
 
 
 def update_user(rt: Runtime, login: str, full_name: str, email: str | None, telegram_chat_id: str | None,
@@ -29,7 +29,7 @@ def update_user(rt: Runtime, login: str, full_name: str, email: str | None, tele
 
 def reset_password(rt: Runtime, login: str, password: str, actor: Actor) -> User:
     with rt.transaction() as s:
-        return administration.reset_password(s, login, password, actor.name, rt.clock())
+        return administration.reset_password(s, login, password, actor.name, rt.clock(), rt.settings.password_hashing)
 
 
 def create_department(rt: Runtime, code: str, name: str, head: str | None, actor: Actor) -> Department:
@@ -76,7 +76,7 @@ def sign_out_everywhere(rt: Runtime, user_id: int) -> None:
 
 def set_password(rt: Runtime, user_id: int, password: str) -> User:
     with rt.transaction() as s:
-        return directory.set_password(s, user_id, password)
+        return directory.set_password(s, user_id, password, rt.settings.password_hashing)
 
 
 def deactivate_user(rt: Runtime, login: str, actor: Actor = CLI) -> User:

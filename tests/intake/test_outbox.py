@@ -193,8 +193,8 @@ def test_a_slow_sender_whose_lease_ran_out_leaves_the_row_to_the_new_claim(
     later = start + notifications.LEASE + dt.timedelta(seconds=1)
     [fresh] = [(row.id, row.attempts) for row in notifications.claim_batch(db.session, later)]
     db.session.commit()
-    assert notifications.start_sending(db.session, *slow, later) is False
-    assert notifications.start_sending(db.session, *fresh, later) is True
+    assert notifications.start_sending(db.session, *slow, later, "test.local") is False
+    assert notifications.start_sending(db.session, *fresh, later, "test.local") is True
     db.session.commit()
     assert db.session.scalars(select(Outbox.status)).one() == "sending" and smtp[0].messages == []
 
@@ -207,7 +207,7 @@ def test_only_a_send_cut_off_midway_is_left_as_outcome_unknown(wired: ProcessEng
     _one_queued(start)
     [(row_id, token)] = [(row.id, row.attempts) for row in notifications.claim_batch(db.session, start)]
     db.session.commit()
-    assert notifications.start_sending(db.session, row_id, token, start)  # then the sender dies mid-send
+    assert notifications.start_sending(db.session, row_id, token, start, "test.local")  # then the sender dies mid-send
     db.session.commit()
     with time_machine.travel(start + dt.timedelta(minutes=9), tick=False):
         assert wired.deliver_outbox() == {"sent": 0, "retry": 0, "failed": 0}
