@@ -86,13 +86,24 @@ def _failing_commits(times: int, inbox: Inbox) -> list[int]:
     """Commits that write fail as SQLite's do under contention ("database is locked"), `times` times, once the
     SMTP server has accepted the message."""
     failed: list[int] = []
+    wrote = [False]  # this transaction wrote (flushed) something: its commit is the one that can fail
+
+    def after_flush(_session: Any, _context: Any) -> None:
+        wrote[0] = True
+
+    def ended(*_args: Any) -> None:
+        wrote[0] = False
 
     def before_commit(session: Any) -> None:
-        if inbox.messages and session.dirty and len(failed) < times:
+        if inbox.messages and (session.dirty or wrote[0]) and len(failed) < times:
             failed.append(1)
             raise OperationalError("COMMIT", None, sqlite3.OperationalError("database is locked"))
 
-    event.listen(db.session(), "before_commit", before_commit)
+    session = db.session()
+    event.listen(session, "after_flush", after_flush)
+    event.listen(session, "after_commit", ended)
+    event.listen(session, "after_soft_rollback", ended)
+    event.listen(session, "before_commit", before_commit)
     return failed
 
 
