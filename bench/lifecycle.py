@@ -6,10 +6,14 @@ engine with persistence, (c) through the HTTP API on a local server. Prints medi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import platform
 import secrets
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -182,24 +186,69 @@ def close_stage2(app: Any, numbers: list[str]) -> None:
                 desk.complete_task(task.id, data, Actor("bench"))
 
 
-def through_http(app: Any, n: int) -> tuple[list[float], list[float]]:
+SERVERS = {
+    "thread": "werkzeug threaded, in the bench's own process (shares its GIL with the client)",
+    "serve": "`complaint-desk serve` in its own process: werkzeug threaded, as `make run` starts it",
+    "gunicorn": "gunicorn, one sync worker in its own process, as deploy/Procfile's web (there: 4)",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serving(app: Any, url: str, kind: str) -> Any:
+    """The base URL of the app served the chosen way, for as long as the block runs."""
+    if kind == "thread":
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            yield f"http://127.0.0.1:{server.server_port}"
+        finally:
+            server.shutdown()
+        return
+    port = _free_port()
+    bin_dir = Path(sys.executable).parent
+    command = ([str(bin_dir / "complaint-desk"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+               if kind == "serve" else
+               [str(bin_dir / "gunicorn"), "-w", "1", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+                "web.app:create_app()"])
+    with tempfile.TemporaryDirectory() as instance:
+        env = {**os.environ, "DATABASE_URL": url, "COMPLAINT_DESK_INSTANCE": instance,
+               "SECRET_KEY": app.config["SECRET_KEY"]}
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(150):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def through_http(app: Any, url: str, n: int, kind: str) -> tuple[list[float], list[float]]:
     desk = app.extensions["complaint_engine"]
     with app.app_context():
         _client, token = desk.create_api_client("bench-http", [], None)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}/api/v1"
     auth = {"Authorization": f"Bearer {token}"}
-
-    def call(method: str, path: str, body: Any = None) -> Any:
-        # A body is declared only when one is sent: the API refuses a JSON content type with no JSON.
-        data = json.dumps(body).encode() if body is not None else None
-        headers = {**auth, "Content-Type": "application/json"} if data is not None else auth
-        with urllib.request.urlopen(urllib.request.Request(base + path, data, headers, method=method)) as r:
-            return json.loads(r.read())
-
     times, completions = [], []
-    try:
+    with serving(app, url, kind) as base_url:
+        base = f"{base_url}/api/v1"
+
+        def call(method: str, path: str, body: Any = None) -> Any:
+            # A body is declared only when one is sent: the API refuses a JSON content type with no JSON.
+            data = json.dumps(body).encode() if body is not None else None
+            headers = {**auth, "Content-Type": "application/json"} if data is not None else auth
+            with urllib.request.urlopen(urllib.request.Request(base + path, data, headers, method=method)) as r:
+                return json.loads(r.read())
+
         for _ in range(n):
             t0 = time.perf_counter()
             number = call("POST", "/appeals", APPEAL)["complaint_number"]
@@ -210,8 +259,6 @@ def through_http(app: Any, n: int) -> tuple[list[float], list[float]]:
                 call("POST", f"/tasks/{task['id']}/complete", {"data": data})
                 completions.append(time.perf_counter() - t1)
             times.append(time.perf_counter() - t0)
-    finally:
-        server.shutdown()
     return times, completions
 
 
@@ -219,6 +266,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=200, help="complaints per variant")
     parser.add_argument("--database-url", help="default: an SQLite file in a temporary folder")
+    parser.add_argument("--server", choices=sorted(SERVERS), default="serve",
+                        help="how (c) is served: " + "; ".join(f"{k}: {v}" for k, v in SERVERS.items()))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.sqlite"
@@ -228,7 +277,7 @@ def main() -> None:
         b, stored, raw, per_registration, per_completion, numbers = through_engine(app, args.n)
         close_stage2(app, numbers)
         bytes_per_complaint = (database_bytes(app) - size_before) / args.n
-        c, completions = through_http(app, args.n)
+        c, completions = through_http(app, url, args.n, args.server)
     steps = len(STAGE1)
     # The first lifecycle fills the per-process caches (calendar, definitions): counts are taken after it.
     per_registration = per_registration[1:] or per_registration
@@ -238,8 +287,9 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {platform.processor() or platform.system()}, "
           f"python {platform.python_version()}, database: {url.split(':')[0]}")
     print(f"complaints per variant: {args.n}; stage 1 = registration + {steps} task completions")
+    print(f"(c) served by {SERVERS[args.server]}; one client, a new connection per request (urllib)")
     for key, label in (("a", "SpiffWorkflow alone, in memory"), ("b", "engine with persistence"),
-                       ("c", "HTTP API (werkzeug threaded, as serve)")):
+                       ("c", f"HTTP API ({args.server})")):
         print(f"({key}) {label:38s} {med[key]:8.2f} ms/lifecycle  {med[key] / steps:7.2f} ms/task")
     print(f"POST /tasks/{{id}}/complete over HTTP: median {complete_ms:.2f} ms, "
           f"p90 {sorted(completions)[int(len(completions) * 0.9)] * 1000:.2f} ms")
