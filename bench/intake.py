@@ -16,9 +16,7 @@ import json
 import os
 import platform
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,12 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.lifecycle import APPEAL, make_app  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from bench.serving import app_process  # noqa: E402
 
 
 def client(port: int, token: str, count: int, latencies: list[float], errors: list[str], tag: str,
@@ -108,19 +101,8 @@ def main() -> None:
         app = make_app(url)
         with app.app_context():
             _client, token = app.extensions["complaint_engine"].create_api_client("bench-intake", [], None)
-        port = free_port()
-        env = {**os.environ, "DATABASE_URL": url, "COMPLAINT_DESK_INSTANCE": tmp,
-               "SECRET_KEY": secrets.token_urlsafe(32)}
-        server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", str(args.workers), "-b",
-                                   f"127.0.0.1:{port}", "--log-level", "warning", "web.app:create_app()"],
-                                  cwd=ROOT, env=env)
-        try:
-            for _ in range(100):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.2)
+        with app_process("gunicorn", url, secrets.token_urlsafe(32), args.workers) as (server, base_url):
+            port = int(base_url.rsplit(":", 1)[1])
             errors: list[str] = []
             warm = [threading.Thread(target=client, args=(port, token, args.warmup, [], errors, f"w{i}"))
                     for i in range(args.clients)]
@@ -143,9 +125,6 @@ def main() -> None:
             took = time.perf_counter() - t0
             cpu_ms = (cpu_seconds(parent=server.pid) - cpu0) * 1000 / max(len(latencies), 1)
             db_cpu_ms = (cpu_seconds(pids=backends) - db_cpu0) * 1000 / max(len(latencies), 1)
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
         errors += not_started(app, args.clients * (args.requests + args.warmup))
     ordered = sorted(latencies)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average {load_before:.1f} before the run, "

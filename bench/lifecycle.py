@@ -8,12 +8,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import platform
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,6 +29,7 @@ from SpiffWorkflow.util.task import TaskState  # noqa: E402
 from sqlalchemy import event, select  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
+from bench.serving import app_process  # noqa: E402
 from engine.time.calendar import WorkCalendar  # noqa: E402
 from engine.time.deadlines import helpers  # noqa: E402
 
@@ -193,44 +191,19 @@ SERVERS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def serving(app: Any, url: str, kind: str) -> Any:
     """The base URL of the app served the chosen way, for as long as the block runs."""
-    if kind == "thread":
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}"
-        finally:
-            server.shutdown()
+    if kind != "thread":
+        with app_process(kind, url, app.config["SECRET_KEY"]) as (_server, base_url):
+            yield base_url
         return
-    port = _free_port()
-    bin_dir = Path(sys.executable).parent
-    command = ([str(bin_dir / "complaint-desk"), "serve", "--host", "127.0.0.1", "--port", str(port)]
-               if kind == "serve" else
-               [str(bin_dir / "gunicorn"), "-w", "1", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-                "web.app:create_app()"])
-    with tempfile.TemporaryDirectory() as instance:
-        env = {**os.environ, "DATABASE_URL": url, "COMPLAINT_DESK_INSTANCE": instance,
-               "SECRET_KEY": app.config["SECRET_KEY"]}
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            for _ in range(150):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.2)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
 
 
 def through_http(app: Any, url: str, n: int, kind: str) -> tuple[list[float], list[float]]:
