@@ -179,6 +179,40 @@ def history_events(*kinds: str, instance_id: int | None = None) -> list[Any]:
     return sorted(opened_events(db.session, ids, kinds or None), key=lambda e: e.id)
 
 
+def history_tables(conn: Any, deployed_at: Any) -> tuple[Any, Any]:
+    """The instance and event tables as an older schema has them (reflected), with definition 1 in place."""
+    import sqlalchemy as sa
+
+    meta = sa.MetaData()
+    definition = sa.Table("process_definition", meta, autoload_with=conn)
+    conn.execute(definition.insert().values(id=1, key="complaint", version=1, name="Претензия", sha256="0" * 64,
+                                            spec_json="{}", sources={}, deployed_at=deployed_at, deployed_by="cli"))
+    return (sa.Table("process_instance", meta, autoload_with=conn),
+            sa.Table("instance_event", meta, autoload_with=conn))
+
+
+def side_by_side(app: Flask, work: Any, count: int = 2) -> list[BaseException]:
+    """Run `work()` in `count` threads at once, each in its own application context (and so its own session),
+    as several processes would; returns what they raised."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def runner() -> None:
+        with app.app_context():
+            try:
+                work()
+            except BaseException as err:
+                errors.append(err)
+
+    threads = [threading.Thread(target=runner) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
 def race(app: Flask, count: int, request: Any) -> list[Any]:
     """Run `request(client, i)` from `count` threads released together, each with its own test client
     (and so its own session); returns what each returned, in finishing order."""

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from engine import Actor, Bundle, ProcessEngine
 from models import Deadline, Incident, InstanceEvent, Outbox, ProcessInstance, Task, Timer, db
+from tests.conftest import side_by_side
 from tests.engine.test_paths import ACCEPT, CORRECT_LATER, HANDOVER, IMPLEMENT, REACHED, WORKS
 from tests.unchecked import deploy_unchecked
 
@@ -154,22 +155,13 @@ def test_two_schedulers_never_fire_a_timer_twice(app: Flask, engine: ProcessEngi
     db.session.commit()
     clock.move_to(msk("2025-11-24T12:00"))
     barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
 
     def scheduler_process() -> None:
-        with app.app_context():
-            other = ProcessEngine(db.session, engine.settings)
-            barrier.wait()
-            try:
-                other.fire_due_timers()
-            except BaseException as err:
-                errors.append(err)
+        other = ProcessEngine(db.session, engine.settings)
+        barrier.wait()
+        other.fire_due_timers()
 
-    threads = [threading.Thread(target=scheduler_process) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = side_by_side(app, scheduler_process)
     engine.fire_due_timers()
     db.session.expire_all()
     assert not [e for e in errors if "ConcurrentUpdate" not in type(e).__name__]

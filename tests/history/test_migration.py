@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.history import verify
 from engine.history.vault import opened_events
-from tests.conftest import empty_database
+from tests.conftest import empty_database, history_tables
 from web.app import create_app
 from web.config import TestingConfig
 
@@ -48,12 +48,7 @@ EVENTS = [  # instance 1: three events, one without data; instance 2: one
 
 
 def _seed(conn: Any) -> None:
-    meta = sa.MetaData()
-    definition = sa.Table("process_definition", meta, autoload_with=conn)
-    instance = sa.Table("process_instance", meta, autoload_with=conn)
-    event = sa.Table("instance_event", meta, autoload_with=conn)
-    conn.execute(definition.insert().values(id=1, key="complaint", version=1, name="Претензия", sha256="0" * 64,
-                                            spec_json="{}", sources={}, deployed_at=T0, deployed_by="cli"))
+    instance, event = history_tables(conn, T0)
     for number in (1, 2, 3):  # the third has no history at all
         conn.execute(instance.insert().values(id=number, definition_id=1, business_key=f"P{number}", status="active",
                                               state=b"{}", revision=1, started_at=T0, updated_at=T0))

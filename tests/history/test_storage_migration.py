@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.history import chain, sealing, verify
 from engine.history.vault import opened_events
-from tests.conftest import empty_database
+from tests.conftest import empty_database, history_tables
 from web.app import create_app
 from web.config import TestingConfig
 
@@ -39,12 +39,7 @@ def fresh_database(database_url: str, tmp_path: Path) -> Iterator[str]:
 
 def _seed(conn: Any) -> list[bytes]:
     """Two instances with chains as 0010-0013 stored them (prev_hash on every row); returns the prev hashes."""
-    meta = sa.MetaData()
-    definition = sa.Table("process_definition", meta, autoload_with=conn)
-    instance = sa.Table("process_instance", meta, autoload_with=conn)
-    event = sa.Table("instance_event", meta, autoload_with=conn)
-    conn.execute(definition.insert().values(id=1, key="complaint", version=1, name="Претензия", sha256="0" * 64,
-                                            spec_json="{}", sources={}, deployed_at=T0, deployed_by="cli"))
+    instance, event = history_tables(conn, T0)
     heads: dict[int, tuple[int, bytes]] = {}
     rows, prevs = [], []
     for n, (i, actor, kind, data) in enumerate(EVENTS):

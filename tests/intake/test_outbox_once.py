@@ -20,6 +20,7 @@ from engine import ProcessEngine
 from engine.errors import ConcurrentUpdate
 from engine.notify import notifications
 from models import Outbox, db
+from tests.conftest import side_by_side
 from tests.intake.test_outbox import Inbox, smtp, telegram, wired
 
 __all__ = ["smtp", "telegram", "wired"]
@@ -62,21 +63,13 @@ def in_step(app: Flask) -> Iterator[set[int]]:
 def test_two_senders_reading_the_same_rows_send_each_once(app: Flask, wired: ProcessEngine, smtp: tuple[Inbox, int],
                                                           in_step: set[int]) -> None:
     _queue(3)
-    errors: list[BaseException] = []
 
     def sender() -> None:
         in_step.add(threading.get_ident())
-        with app.app_context(), time_machine.travel(START, tick=False):
-            try:
-                wired.deliver_outbox()
-            except BaseException as err:
-                errors.append(err)
+        with time_machine.travel(START, tick=False):
+            wired.deliver_outbox()
 
-    threads = [threading.Thread(target=sender) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = side_by_side(app, sender)
     rows = _rows()
     assert errors == [] and [r.status for r in rows] == ["sent"] * 3
     assert _ids_received(smtp[0]) == Counter({r.message_id: 1 for r in rows})
