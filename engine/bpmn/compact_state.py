@@ -30,6 +30,12 @@ _SPAN = (2.0 ** 30, 2.0 ** 31)
 _ABSENT = object()  # what no serialized field holds: a field without a default is always kept
 
 
+# What encoding worked out for a task's dictionary (the fields that differ from the defaults), by the
+# dictionary's identity: a finished task's dictionary is the same object from save to save of one workflow
+# (engine/bpmn/persistence.py), so the next encoding takes it instead of comparing every field again.
+Memo = dict[int, tuple[dict[str, Any], dict[str, Any]]]
+
+
 class NotCompact(ValueError):
     """A dictionary this form cannot give back exactly (an unexpected shape): keep it in the plain form."""
 
@@ -54,12 +60,14 @@ class _Table:
         self.place: dict[str, int] = {}
 
     def add(self, value: Any) -> int:
+        place = self.place.get(value) if isinstance(value, str) else None
+        if place is not None:
+            return place
         if not isinstance(value, str) or not _UUID.fullmatch(value):
             raise NotCompact(f"not a task id: {value!r}")
-        if value not in self.place:
-            self.place[value] = len(self.ids)
-            self.ids.append(value)
-        return self.place[value]
+        self.place[value] = place = len(self.ids)
+        self.ids.append(value)
+        return place
 
     def ref(self, value: Any) -> int | None:
         return None if value is None else self.add(value)
@@ -74,7 +82,20 @@ def _units(stamp: Any) -> int:
     return int(stamp * _UNIT)
 
 
-def _encode_workflow(wf: dict[str, Any], table: _Table, clock: list[int]) -> dict[str, Any]:
+def _extra(task: dict[str, Any], memo: Memo, used: Memo) -> dict[str, Any]:
+    """The task's fields that differ from the defaults (not to be changed: it may be the memo's)."""
+    hit = memo.get(id(task))
+    if hit is not None and hit[0] is task:
+        used[id(task)] = hit
+        return hit[1]
+    defaults = _defaults()
+    extra = {k: v for k, v in task.items() if k not in _ROW_KEYS and defaults.get(k, _ABSENT) != v}
+    used[id(task)] = (task, extra)
+    return extra
+
+
+def _encode_workflow(wf: dict[str, Any], table: _Table, clock: list[int], memo: Memo,
+                     used: Memo) -> dict[str, Any]:
     if not isinstance(wf.get("tasks"), dict) or "refs" in wf:
         raise NotCompact("a workflow of an unexpected shape")
     derived = {child: key for key, task in wf["tasks"].items() for child in task.get("children", ())}
@@ -83,10 +104,9 @@ def _encode_workflow(wf: dict[str, Any], table: _Table, clock: list[int]) -> dic
         if not all(k in task for k in _ROW_KEYS) or task["id"] != key:
             raise NotCompact(f"task {key} has an unexpected shape")
         place, units = table.add(key), _units(task["last_state_change"])
-        defaults = _defaults()
-        extra = {k: v for k, v in task.items() if k not in _ROW_KEYS and defaults.get(k, _ABSENT) != v}
+        extra = _extra(task, memo, used)
         if task["parent"] != derived.get(key):
-            extra["parent"] = table.ref(task["parent"])
+            extra = {**extra, "parent": table.ref(task["parent"])}
         row = [task["task_spec"], task["state"], units - clock[0], [table.add(c) - place for c in task["children"]]]
         if extra:
             row.append(extra)
@@ -96,19 +116,25 @@ def _encode_workflow(wf: dict[str, Any], table: _Table, clock: list[int]) -> dic
     out["tasks"] = rows
     out["refs"] = {k: table.ref(wf[k]) for k in _REFS if k in wf}
     if "subprocesses" in wf:
-        out["subprocesses"] = [[table.add(k), _encode_workflow(v, table, clock)] for k, v in wf["subprocesses"].items()]
+        out["subprocesses"] = [[table.add(k), _encode_workflow(v, table, clock, memo, used)]
+                               for k, v in wf["subprocesses"].items()]
     return out
 
 
-def encode(dct: dict[str, Any]) -> bytes:
-    """The compact bytes of a serialized workflow (raises NotCompact when it could not be decoded exactly)."""
+def encode(dct: dict[str, Any], memo: Memo | None = None) -> bytes:
+    """The compact bytes of a serialized workflow (raises NotCompact when it could not be decoded exactly).
+    `memo` is kept by the caller between encodings of one workflow; it is left holding this encoding's."""
     table = _Table()
     for wf in _workflows(dct):  # the rows' places come first, in walking order: a row's id is its place
         for key in wf.get("tasks", {}):
             if key in table.place:
                 raise NotCompact(f"task id {key} is the key of two rows")
             table.add(key)
-    body = _encode_workflow(dct, table, [0])
+    used: Memo = {}
+    body = _encode_workflow(dct, table, [0], {} if memo is None else memo, used)
+    if memo is not None:
+        memo.clear()
+        memo.update(used)
     text = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
     packer = zlib.compressobj(6, zlib.DEFLATED, -15)
     return MARK + packer.compress(table.to_bytes() + text) + packer.flush()

@@ -6,10 +6,12 @@ import zlib
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn import compact_state
 
@@ -33,6 +35,39 @@ class _SpecByReferenceConverter(BpmnWorkflowConverter):
         return workflow
 
 
+class _KeptTaskConverter(TaskConverter):
+    """Converts a task again only when it changed. Every save used to convert every task of the workflow,
+    though most do not change between two saves: a finished task never does (its data, its place and its
+    children stay as they were when it finished), and a predicted one holds no data of its own (its
+    dictionary lists its parent's variables as deletions). A task's dictionary is kept on it with the marks
+    it was made from, and given back while the marks are the same; the marks cover everything the dictionary
+    is made of (for a task still running, its data could change in place: it is always converted).
+    `tests/engine/test_state_dump.py` compares every save of whole lifecycles with a full conversion."""
+
+    def to_dict(self, task: Task) -> dict[str, Any]:
+        marks = self._marks(task)
+        if marks is None:
+            return super().to_dict(task)  # type: ignore[no-any-return]
+        kept = task.__dict__.get("_saved_dict")
+        if kept is not None and kept[0] == marks:
+            return kept[1]  # type: ignore[no-any-return]
+        dct = super().to_dict(task)
+        task.__dict__["_saved_dict"] = (marks, dct)
+        return dct  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _marks(task: Task) -> tuple[Any, ...] | None:
+        parent = task.parent
+        base = (task.state, task.last_state_change, task.triggered, tuple(task._children), task._parent,
+                id(task.internal_data), len(task.internal_data))
+        if task.state & TaskState.FINISHED_MASK:
+            return (*base, id(task.data), len(task.data),
+                    None if parent is None else (id(parent.data), len(parent.data)))
+        if parent is not None and not task.data and not task.internal_data:
+            return (*base, tuple(parent.data))  # its delta: no updates, the parent's variables deleted
+        return None
+
+
 def _spec_serializer() -> BpmnWorkflowSerializer:
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
 
@@ -40,6 +75,7 @@ def _spec_serializer() -> BpmnWorkflowSerializer:
 def _instance_serializer() -> BpmnWorkflowSerializer:
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = _SpecByReferenceConverter
+    config[Task] = _KeptTaskConverter
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 
@@ -70,17 +106,19 @@ def state_to_dict(state: bytes) -> dict[str, Any]:
     return json.loads(zlib.decompress(state))  # type: ignore[no-any-return]
 
 
-def state_from_dict(dct: dict[str, Any]) -> bytes:
+def state_from_dict(dct: dict[str, Any], memo: compact_state.Memo | None = None) -> bytes:
     try:
-        return compact_state.encode(dct)
+        return compact_state.encode(dct, memo)
     except compact_state.NotCompact:
         return zlib.compress(json.dumps(dct, separators=(",", ":")).encode(), 6)
 
 
 def dump_workflow(workflow: BpmnWorkflow) -> bytes:
+    """The bytes of the workflow's state. What a save works out for each finished task is kept with the
+    workflow (its dictionary on the task, its compact row in a memo) for the next save of the same object."""
     dct = _INSTANCES.to_dict(workflow)
     dct[_INSTANCES.VERSION_KEY] = _INSTANCES.VERSION
-    return state_from_dict(dct)
+    return state_from_dict(dct, workflow.__dict__.setdefault("_compact_memo", {}))
 
 
 def load_workflow(state: bytes, spec: Any, subprocess_specs: dict[str, Any]) -> BpmnWorkflow:
