@@ -77,6 +77,7 @@ class Runtime:
         try:
             self.calendars.hold(self.clock().date())
             yield s
+            instance_rows.write_changed(s)
             s.flush()
             leaving = self.warm.settle(s)
             s.commit()

@@ -115,6 +115,12 @@ def _before_commit(session: Session) -> None:
         _put_on_row(head)
 
 
+def settle(session: Session) -> None:
+    """Write the appended events and put every moved head on its row now: for a caller about to write the
+    instance rows itself rather than through the flush."""
+    _before_commit(session)
+
+
 def take_heads(session: Session) -> list[tuple[ProcessInstance, int, bytes, bytes | None]]:
     """The heads this transaction moved and did not put on their rows yet, as (instance, seq, hash, new case
     key), taken off the session: for a caller that writes many instance rows in one statement."""
