@@ -101,15 +101,24 @@ def remember_complaint(s: Session, business_key: str, found: Complaint | None) -
 
 def write(s: Session, rows: InstanceRows) -> None:
     """Write the changed and new rows: one statement per table; the objects are unchanged afterwards."""
-    groups = ((Task, list(rows.tasks.values())), (Timer, list(rows.timers.values())),
-              (Deadline, list(rows.deadlines.values())))
+    groups = ((Task, rows.tasks.values()), (Timer, rows.timers.values()), (Deadline, rows.deadlines.values()))
     for cls, objs in groups:
-        new = [o for o in objs if inspect(o).transient or inspect(o).pending]
-        changed = new + [o for o in objs if inspect(o).persistent and inspect(o).modified and s.is_modified(o)]
-        if changed:
+        new, changed = [], []
+        for obj in objs:
+            state = inspect(obj)
+            if state.transient or state.pending:
+                new.append(obj)
+            elif state.modified and _changed(state):
+                changed.append(obj)
+        if new or changed:
             if cls is Task:  # the rows whose text can come from a form (a department code, say)
                 column_checks.check_rows(s, new)
-            _upsert(s, cls, changed)
+            _upsert(s, cls, new + changed)
+
+
+def _changed(state: Any) -> bool:
+    values = state.dict
+    return any(old is NO_VALUE or old != values.get(k) for k, old in state.committed_state.items())
 
 
 _STATEMENTS: dict[tuple[type, str], Any] = {}
@@ -117,7 +126,7 @@ _STATEMENTS: dict[tuple[type, str], Any] = {}
 
 def _statement(cls: type, dialect: str) -> Any:
     """One INSERT … ON CONFLICT DO UPDATE per table and dialect, built once (so compiled once) and sent with
-    every row as an executemany."""
+    every row as an executemany; with it the column names and the scalar defaults the ORM would apply."""
     if (cls, dialect) not in _STATEMENTS:
         table = inspect(cls).local_table
         stmt = (postgresql if dialect == "postgresql" else sqlite).insert(table)
@@ -127,44 +136,42 @@ def _statement(cls: type, dialect: str) -> Any:
             n: stmt.excluded[n] for n in names if n != "id" and n not in conflict})
         if cls is Deadline:  # its id comes from the database
             stmt = stmt.returning(table.c.id, table.c.step)
-        _STATEMENTS[cls, dialect] = (stmt, names)
+        defaults = [(n, table.c[n].default.arg) for n in names
+                    if table.c[n].default is not None and table.c[n].default.is_scalar]
+        _STATEMENTS[cls, dialect] = (stmt, names, defaults)
     return _STATEMENTS[cls, dialect]
 
 
 def _upsert(s: Session, cls: type, objs: list[Any]) -> None:
-    table = inspect(cls).local_table
-    stmt, names = _statement(cls, s.get_bind().dialect.name)
+    stmt, names, defaults = _statement(cls, s.get_bind().dialect.name)
     values = []
     for obj in objs:
-        for name in names:
-            # The column defaults the ORM would have applied: an executemany needs every value.
-            default = table.c[name].default
-            if getattr(obj, name) is None and default is not None and default.is_scalar:
-                setattr(obj, name, default.arg)
+        for name, default in defaults:  # what the ORM would have applied: an executemany needs every value
+            if getattr(obj, name) is None:
+                setattr(obj, name, default)
         values.append({n: getattr(obj, n) for n in names})
     result = s.connection().execute(stmt, values)
     ids = {step: id_ for id_, step in result} if cls is Deadline else {}
     for obj, row in zip(objs, values, strict=True):
-        if cls is Deadline:
-            row["id"] = ids[obj.step]
-        _settle(s, obj, row)
+        _settle(s, obj, ids[obj.step] if cls is Deadline else obj.id, row)
 
 
-def _settle(s: Session, obj: Any, written: dict[str, Any]) -> None:
+def _settle(s: Session, obj: Any, id_: Any, written: dict[str, Any]) -> None:
     """Make a just-written object persistent and unchanged in the session, holding what was written."""
     state = inspect(obj)
     if state.persistent:
-        for name in list(state.committed_state):
-            set_committed_value(obj, name, written[name] if name in written else getattr(obj, name))
+        state._commit_all(state.dict, s.identity_map)  # as the flush leaves a row it wrote
         return
-    relations = {r.key: obj.__dict__[r.key] for r in inspect(type(obj)).relationships if r.key in obj.__dict__}
-    if not inspect(obj).transient:
+    relations = {r.key: obj.__dict__[r.key] for r in state.mapper.relationships if r.key in obj.__dict__}
+    if not state.transient:
         s.expunge(obj)
         make_transient(obj)
-    obj.id = written["id"]
-    make_transient_to_detached(obj)
+    obj.id = id_
+    for name, value in written.items():  # a column never set holds what was written, not "not loaded"
+        state.dict.setdefault(name, value)
+    make_transient_to_detached(obj)  # every attribute's history reset, as if just loaded
     s.add(obj)
-    for name, value in (*written.items(), *relations.items()):
+    for name, value in relations.items():
         set_committed_value(obj, name, value)
 
 
