@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -19,6 +20,7 @@ NINE_TO_SIX: tuple[Period, ...] = ((dt.time(9), dt.time(18)),)
 DEFAULT_WEEK: dict[int, tuple[Period, ...]] = {d: NINE_TO_SIX for d in range(5)}
 PRE_HOLIDAY_CUT = dt.timedelta(hours=1)
 _SUBSTITUTED = "Day off (substituted"
+MAX_ANSWERS = 20_000  # answers a calendar keeps before it starts over
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,11 @@ class WorkCalendar:
             if any(a[1] > b[0] for a, b in itertools.pairwise(ordered)):
                 raise ValueError(f"weekday {weekday}: periods overlap")
         self._days: dict[dt.date, Day] = {}
+        # Like the day types, what follows from them is worked out once per calendar: a calendar does not
+        # change once made (QMS's overrides make a new one). Timer expressions ask the same questions again
+        # and again (each complaint's plan, then each timer as it is armed, from the same moments).
+        self._moments: dict[dt.date, tuple[tuple[dt.datetime, dt.datetime], ...]] = {}
+        self._answers: dict[tuple[Any, ...], Any] = {}
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -137,9 +144,22 @@ class WorkCalendar:
         return self.day(d).working
 
     # --- arithmetic ----------------------------------------------------------------------------
-    def _intervals(self, d: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
-        return [(dt.datetime.combine(d, a, self.tz), dt.datetime.combine(d, b, self.tz))
-                for a, b in self.day(d).periods]
+    def _intervals(self, d: dt.date) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+        found = self._moments.get(d)
+        if found is None:
+            found = self._moments[d] = tuple((dt.datetime.combine(d, a, self.tz), dt.datetime.combine(d, b, self.tz))
+                                             for a, b in self.day(d).periods)
+        return found
+
+    def _answer(self, question: tuple[Any, ...], work: Callable[[], Any]) -> Any:
+        """The answer to a question asked before (aware moments are equal, and hash alike, by instant)."""
+        if question in self._answers:
+            return self._answers[question]
+        answer = work()
+        if len(self._answers) >= MAX_ANSWERS:
+            self._answers.clear()
+        self._answers[question] = answer
+        return answer
 
     def _days_from(self, d: dt.date, limit: int = 3660) -> Iterable[dt.date]:
         for i in range(limit):
@@ -150,6 +170,9 @@ class WorkCalendar:
         _aware(start)
         if hours < 0:
             raise ValueError("hours must not be negative")
+        return self._answer(("hours", start, hours), lambda: self._add_working_hours(start, hours))
+
+    def _add_working_hours(self, start: dt.datetime, hours: float) -> dt.datetime:
         left = dt.timedelta(hours=hours)
         local = start.astimezone(self.tz)
         for d in self._days_from(local.date()):
@@ -166,6 +189,9 @@ class WorkCalendar:
         _aware(start)
         if days < 1:
             raise ValueError("days must be at least 1")
+        return self._answer(("days", start, days), lambda: self._nth_working_day_after(start, days))
+
+    def _nth_working_day_after(self, start: dt.datetime, days: int) -> dt.date:
         count = 0
         for d in self._days_from(start.astimezone(self.tz).date() + dt.timedelta(days=1)):
             if self.is_working_day(d):
@@ -191,6 +217,9 @@ class WorkCalendar:
         _aware(b)
         if b <= a:
             return dt.timedelta(0)
+        return self._answer(("between", a, b), lambda: self._working_time_between(a, b))
+
+    def _working_time_between(self, a: dt.datetime, b: dt.datetime) -> dt.timedelta:
         total = dt.timedelta(0)
         la, lb = a.astimezone(self.tz), b.astimezone(self.tz)
         for d in self._days_from(la.date(), (lb.date() - la.date()).days + 1):
