@@ -79,10 +79,12 @@ def _failing_commits(times: int, inbox: Inbox) -> list[int]:
     """Commits that write fail as SQLite's do under contention ("database is locked"), `times` times, once the
     SMTP server has accepted the message."""
     failed: list[int] = []
-    wrote = [False]  # this transaction wrote (flushed) something: its commit is the one that can fail
+    wrote = [False]  # this transaction wrote something: its commit is the one that can fail
 
-    def after_flush(_session: Any, _context: Any) -> None:
-        wrote[0] = True
+    def written(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # Through the flush or straight (the engine writes changed rows with its own UPDATEs).
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            wrote[0] = True
 
     def ended(*_args: Any) -> None:
         wrote[0] = False
@@ -93,7 +95,7 @@ def _failing_commits(times: int, inbox: Inbox) -> list[int]:
             raise OperationalError("COMMIT", None, sqlite3.OperationalError("database is locked"))
 
     session = db.session()
-    event.listen(session, "after_flush", after_flush)
+    event.listen(db.engine, "before_cursor_execute", written)
     event.listen(session, "after_commit", ended)
     event.listen(session, "after_soft_rollback", ended)
     event.listen(session, "before_commit", before_commit)
