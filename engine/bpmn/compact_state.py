@@ -33,7 +33,7 @@ _ABSENT = object()  # what no serialized field holds: a field without a default 
 # What encoding worked out for a task's dictionary (the fields that differ from the defaults), by the
 # dictionary's identity: a finished task's dictionary is the same object from save to save of one workflow
 # (engine/bpmn/persistence.py), so the next encoding takes it instead of comparing every field again.
-Memo = dict[int, tuple[dict[str, Any], dict[str, Any]]]
+Memo = dict[int, tuple[dict[str, Any], dict[str, Any], int]]
 
 
 class NotCompact(ValueError):
@@ -82,16 +82,20 @@ def _units(stamp: Any) -> int:
     return int(stamp * _UNIT)
 
 
-def _extra(task: dict[str, Any], memo: Memo, used: Memo) -> dict[str, Any]:
-    """The task's fields that differ from the defaults (not to be changed: it may be the memo's)."""
+def _worked_out(key: str, task: dict[str, Any], memo: Memo, used: Memo) -> tuple[dict[str, Any], int]:
+    """The task's fields that differ from the defaults (not to be changed: it may be the memo's) and its
+    stamp in units; the shape is checked when the dictionary is first met."""
     hit = memo.get(id(task))
     if hit is not None and hit[0] is task:
         used[id(task)] = hit
-        return hit[1]
+        return hit[1], hit[2]
+    if not all(k in task for k in _ROW_KEYS) or task["id"] != key:
+        raise NotCompact(f"task {key} has an unexpected shape")
     defaults = _defaults()
     extra = {k: v for k, v in task.items() if k not in _ROW_KEYS and defaults.get(k, _ABSENT) != v}
-    used[id(task)] = (task, extra)
-    return extra
+    units = _units(task["last_state_change"])
+    used[id(task)] = (task, extra, units)
+    return extra, units
 
 
 def _encode_workflow(wf: dict[str, Any], table: _Table, clock: list[int], memo: Memo,
@@ -101,10 +105,8 @@ def _encode_workflow(wf: dict[str, Any], table: _Table, clock: list[int], memo: 
     derived = {child: key for key, task in wf["tasks"].items() for child in task.get("children", ())}
     rows = []
     for key, task in wf["tasks"].items():
-        if not all(k in task for k in _ROW_KEYS) or task["id"] != key:
-            raise NotCompact(f"task {key} has an unexpected shape")
-        place, units = table.add(key), _units(task["last_state_change"])
-        extra = _extra(task, memo, used)
+        extra, units = _worked_out(key, task, memo, used)
+        place = table.add(key)
         if task["parent"] != derived.get(key):
             extra = {**extra, "parent": table.ref(task["parent"])}
         row = [task["task_spec"], task["state"], units - clock[0], [table.add(c) - place for c in task["children"]]]
