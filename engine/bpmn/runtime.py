@@ -120,10 +120,16 @@ class Runtime:
                actor: Actor, now: dt.datetime, planned: list[Deadline] | None = None) -> ProcessInstance:
         """Start an instance; `planned` are its complaint's deadlines made in this transaction, not written yet
         (the first save writes them with the rest)."""
-        workflow = BpmnWorkflow(deployed.spec, deployed.subprocess_specs, script_engine=self.script_engine)
-        workflow.task_tree.data.update(variables)
-        instance = ProcessInstance(definition_id=deployed.id, business_key=business_key,
-                                   state=dump_workflow(workflow), started_at=now, updated_at=now)
+        def begun() -> BpmnWorkflow:
+            workflow = BpmnWorkflow(deployed.spec, deployed.subprocess_specs, script_engine=self.script_engine)
+            workflow.task_tree.data.update(variables)
+            return workflow
+
+        workflow = begun()
+        # The row goes in now (the history and the projections name it); its state is written by the save
+        # below, or, should the first steps fail, is the workflow as it begins: what a retry runs from.
+        instance = ProcessInstance(definition_id=deployed.id, business_key=business_key, state=b"",
+                                   started_at=now, updated_at=now)
         s.add(instance)
         s.flush()
         # A new instance has no tasks or timers yet; its deadlines are the planned ones, if any.
@@ -134,7 +140,7 @@ class Runtime:
         try:
             run_step(workflow, lambda: None)
         except StepError as err:
-            instance.status = "incident"
+            instance.status, instance.state = "incident", dump_workflow(begun())
             incident = open_incident(s, instance.id, business_key, err, actor, now)
             projection.record(s, instance, actor, "incident_opened", now,
                               {"incident": incident.id, "message": err.message})

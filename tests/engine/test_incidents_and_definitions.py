@@ -106,6 +106,12 @@ def test_failure_at_start_keeps_the_appeal_and_opens_an_incident(engine: Process
     assert db.session.scalar(select(func.count()).select_from(Appeal)) == 1
     incident = db.session.scalars(select(Incident).where(Incident.business_key == number)).one()
     assert incident.element_id == "s1_open"
+    # The saved state is the workflow as it begins, with its variables: what a retry runs from.
+    state = state_to_dict(instance.state)
+    root = state["tasks"][state["root"]]
+    assert root["data"]["complaint_number"] == number
+    assert [t["state"] for t in state["tasks"].values() if t["task_spec"] == "Start"] == [16]  # READY, not run
+    assert not state.get("subprocesses")  # nothing of stage 1 was entered
 
 
 def test_scripts_cannot_reach_the_machine(engine: ProcessEngine) -> None:
