@@ -54,7 +54,10 @@ def adopt(s: Session, cls: type, values: dict[str, Any]) -> Any:
         for name, value in values.items():
             set_committed_value(found, name, value)
         return found
-    obj = cls(**values)
+    # Built as the ORM's loader builds a row it read: the values go straight into the new object's state,
+    # without the attribute events a constructor sends (the history they record is reset next anyway).
+    obj = inspect(cls).class_manager.new_instance()
+    inspect(obj).dict.update(values)
     make_transient_to_detached(obj)
     s.add(obj)
     return obj
