@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import column_checks
-from engine.bpmn import compare, definitions, diagram, drafts, forms, projection, step_rules
+from engine.bpmn import compare, definitions, diagram, drafts, forms, locking, projection, step_rules
 from engine.bpmn import rows as instance_rows
 from engine.bpmn.checks import Rules
 from engine.bpmn.definitions import Bundle
@@ -118,7 +118,7 @@ def _complete_task(rt: Runtime, task_id: str, data: dict[str, Any], actor: Actor
                    files: dict[str, appeals.NewFile] | None) -> Task:
     with rt.transaction() as s:
         now = rt.clock()
-        row, instance, complaint = access.lock_task_to_work(s, task_id)
+        row, instance, complaint = locking.lock_task_to_work(s, task_id)
         instance_rows.remember_complaint(s, instance.business_key, complaint)
         access.check_may_work(s, row, actor)
         deployed = rt.definitions.get(s, instance.definition_id)

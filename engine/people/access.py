@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, contains_eager, defer
+from sqlalchemy.orm import Session
 
 from engine.errors import NotAllowed, TaskAssignedToOther, TaskNotFound, TaskNotOpen
 from engine.messages import Message
 from engine.people.actor import Actor
-from models import Complaint, Department, ProcessInstance, Task, User
+from models import Department, ProcessInstance, Task, User
 
 
 def lock_instance(s: Session, instance_id: int) -> ProcessInstance:
@@ -23,28 +23,6 @@ def open_task(s: Session, task_id: str) -> Task:
     if row.status != "open":
         raise TaskNotOpen(Message("Task {task} is already {status}.", task=task_id, status=row.status))
     return row
-
-
-def lock_task_to_work(s: Session, task_id: str) -> tuple[Task, ProcessInstance, Complaint | None]:
-    """The open task, its locked instance (its state not read: the warm cache may hold it) and its complaint
-    with the complaint's department and contact, in one query. The instance is locked before the task (the
-    order every use case takes them in), and both rows are read as they stand after the lock: an action
-    that raced a completion sees the completion and is refused."""
-    found = s.execute(select(ProcessInstance, Task, Complaint)
-                      .options(defer(ProcessInstance.state))
-                      .join(Task, Task.instance_id == ProcessInstance.id)
-                      .outerjoin(Complaint, Complaint.number == Task.business_key)
-                      .outerjoin(Complaint.department).outerjoin(Complaint.contact)
-                      .options(contains_eager(Complaint.department), contains_eager(Complaint.contact))
-                      .where(Task.id == task_id)
-                      .with_for_update(of=[ProcessInstance, Task])
-                      .execution_options(populate_existing=True)).one_or_none()
-    if found is None:
-        raise TaskNotFound(Message("No task {task}.", task=task_id))
-    instance, row, complaint = found
-    if row.status != "open":
-        raise TaskNotOpen(Message("Task {task} is already {status}.", task=task_id, status=row.status))
-    return row, instance, complaint
 
 
 def lock_open_task(s: Session, task_id: str) -> tuple[Task, ProcessInstance]:
