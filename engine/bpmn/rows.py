@@ -145,16 +145,43 @@ def _statement(cls: type, dialect: str) -> Any:
     return _STATEMENTS[cls, dialect]
 
 
+_DRIVER: dict[tuple[type, Any], tuple[str, list[tuple[str, Any]], bool]] = {}
+
+
+def _driver_statement(cls: type, dialect: Any) -> tuple[str, list[tuple[str, Any]], bool]:
+    """The upsert as the driver takes it: its SQL, each parameter's name with its type's conversion, and
+    whether parameters go by place. For the rows whose ids are known (tasks and timers): their upsert needs
+    nothing of the database back, and sent this way it skips the statement machinery each execution would
+    go through again (the conversions are the columns' own, as the machinery would apply them)."""
+    if (cls, dialect) not in _DRIVER:
+        stmt, _names, _defaults = _statement(cls, dialect.name)
+        compiled = stmt.compile(dialect=dialect)
+        order = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
+        table = inspect(cls).local_table
+        params = [(name, table.c[name].type.bind_processor(dialect)) for name in order]
+        _DRIVER[cls, dialect] = (str(compiled), params, compiled.positional)
+    return _DRIVER[cls, dialect]
+
+
 def _upsert(s: Session, cls: type, objs: list[Any]) -> None:
-    stmt, names, defaults = _statement(cls, s.get_bind().dialect.name)
+    dialect = s.get_bind().dialect
+    stmt, names, defaults = _statement(cls, dialect.name)
     values = []
     for obj in objs:
         for name, default in defaults:  # what the ORM would have applied: an executemany needs every value
             if getattr(obj, name) is None:
                 setattr(obj, name, default)
         values.append({n: getattr(obj, n) for n in names})
-    result = s.connection().execute(stmt, values)
-    ids = {step: id_ for id_, step in result} if cls is Deadline else {}
+    if cls is Deadline:  # its ids come back from the database
+        result = s.connection().execute(stmt, values)
+        ids = {step: id_ for id_, step in result}
+    else:
+        sql, params, positional = _driver_statement(cls, dialect)
+        converted = [[v[n] if convert is None else convert(v[n]) for n, convert in params]
+                     for v in values]
+        s.connection().exec_driver_sql(sql, [tuple(c) for c in converted] if positional else
+                                       [dict(zip((n for n, _ in params), c, strict=True)) for c in converted])
+        ids = {}
     for obj, row in zip(objs, values, strict=True):
         _settle(s, obj, ids[obj.step] if cls is Deadline else obj.id, row)
 
