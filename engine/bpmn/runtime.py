@@ -162,9 +162,10 @@ class Runtime:
                              incident.id) from err
 
     def save(self, s: Session, instance: ProcessInstance, workflow: BpmnWorkflow, deployed: Deployed,
-              actor: Actor, now: dt.datetime) -> None:
+              actor: Actor, now: dt.datetime, ready: list[Any] | None = None) -> None:
+        """`ready`: the workflow's ready human tasks as it stands now, when the caller has them already."""
         with s.no_autoflush:
-            ready = projection.ready_human_tasks(workflow)
+            ready = projection.ready_human_tasks(workflow) if ready is None else ready
             data = projection.current_data(workflow, ready)
             complaint = projection.complaint_of(s, instance)
             rows = instance_rows.of(s, instance)

@@ -144,10 +144,11 @@ def _complete_task(rt: Runtime, task_id: str, data: dict[str, Any], actor: Actor
         rt.advance(s, instance, workflow, actor, now, complete)
         row.status, row.completed_at, row.completed_by = "completed", now, actor.name
         timers.complete_step(known, row.step, row.created_at, rt.calendars.current(), now)
-        after = projection.current_data(workflow)
+        ready = projection.ready_human_tasks(workflow)
+        after = projection.current_data(workflow, ready)
         projection.record(s, instance, actor, "task_completed", now,
                           {"form": data, "changed": projection.changes({**before, **data}, after)}, row)
-        rt.save(s, instance, workflow, deployed, actor, now)
+        rt.save(s, instance, workflow, deployed, actor, now, ready)
         return row
 
 
