@@ -5,9 +5,10 @@ import datetime as dt
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from engine.bpmn.steps import STEPS
+from engine.errors import TaskNotFound
 from models import (
     Appeal,
     Attachment,
@@ -16,6 +17,7 @@ from models import (
     Deadline,
     Department,
     Incident,
+    ProcessInstance,
     Task,
     User,
     db,
@@ -27,12 +29,32 @@ def engine() -> Any:
 
 
 def task_view(row: Task) -> dict[str, Any]:
+    """A task already at hand (its assignee and its instance's definition are read for it)."""
+    return _view(row, row.assignee.login if row.assignee else None, engine().form_schema(row))
+
+
+def task_views(stmt: Select[tuple[Task]]) -> list[dict[str, Any]]:
+    """The tasks `stmt` selects, read with their assignee's login and their definition version in the same
+    statement: a list of any length, or a task just changed by a use case, costs one statement."""
+    rows = db.session.execute(stmt.add_columns(User.login, ProcessInstance.definition_id)
+                              .outerjoin(User, User.id == Task.assignee_id)
+                              .join(ProcessInstance, ProcessInstance.id == Task.instance_id))
+    return [_view(row, login, engine().task_form(definition_id, row.form)) for row, login, definition_id in rows]
+
+
+def task_view_by_id(task_id: str) -> dict[str, Any]:
+    views = task_views(select(Task).where(Task.id == task_id))
+    if not views:
+        raise TaskNotFound(f"No task {task_id}.")
+    return views[0]
+
+
+def _view(row: Task, assignee: str | None, form: dict[str, Any] | None) -> dict[str, Any]:
     return {
         "id": row.id, "business_key": row.business_key, "step": row.step, "bpmn_id": row.bpmn_id,
-        "name": row.name, "lane": row.lane, "candidate_group": row.candidate_group,
-        "assignee": row.assignee.login if row.assignee else None, "status": row.status,
-        "created_at": row.created_at, "due_at": row.due_at, "completed_at": row.completed_at,
-        "completed_by": row.completed_by, "form": engine().form_schema(row),
+        "name": row.name, "lane": row.lane, "candidate_group": row.candidate_group, "assignee": assignee,
+        "status": row.status, "created_at": row.created_at, "due_at": row.due_at,
+        "completed_at": row.completed_at, "completed_by": row.completed_by, "form": form,
     }
 
 
@@ -115,17 +137,17 @@ def history(number: str) -> list[Any]:
     return engine().history(number)  # type: ignore[no-any-return]
 
 
-def tasks(complaint: str | None, assignee: str | None, department: str | None, status: str) -> list[Task]:
+def tasks(complaint: str | None, assignee: str | None, department: str | None, status: str) -> list[dict[str, Any]]:
     stmt = select(Task).order_by(Task.due_at.is_(None), Task.due_at, Task.created_at)
     if status != "all":
         stmt = stmt.where(Task.status == status)
     if complaint:
         stmt = stmt.where(Task.business_key == complaint)
-    if assignee:
-        stmt = stmt.join(User, User.id == Task.assignee_id).where(User.login == assignee)
+    if assignee:  # the join that reads the assignee's login filters on it too
+        stmt = stmt.where(User.login == assignee)
     if department:
         stmt = stmt.where(Task.candidate_group == department)
-    return list(db.session.scalars(stmt.limit(500)))
+    return task_views(stmt.limit(500))
 
 
 def department_exists(code: str) -> bool:
