@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 
 from engine.bpmn.steps import STEPS
 from engine.errors import TaskNotFound
@@ -33,20 +33,32 @@ def task_view(row: Task) -> dict[str, Any]:
     return _view(row, row.assignee.login if row.assignee else None, engine().form_schema(row))
 
 
+def _with_assignee_and_version(stmt: Select[tuple[Task]]) -> Select[tuple[Task, str | None, int]]:
+    return (stmt.add_columns(User.login, ProcessInstance.definition_id)
+            .outerjoin(User, User.id == Task.assignee_id)
+            .join(ProcessInstance, ProcessInstance.id == Task.instance_id))
+
+
+# Built once: every answer about one task runs it (after a claim, an assignment, a completion).
+_TASK_BY_ID = _with_assignee_and_version(select(Task).where(Task.id == bindparam("task_id")))
+
+
 def task_views(stmt: Select[tuple[Task]]) -> list[dict[str, Any]]:
     """The tasks `stmt` selects, read with their assignee's login and their definition version in the same
-    statement: a list of any length, or a task just changed by a use case, costs one statement."""
-    rows = db.session.execute(stmt.add_columns(User.login, ProcessInstance.definition_id)
-                              .outerjoin(User, User.id == Task.assignee_id)
-                              .join(ProcessInstance, ProcessInstance.id == Task.instance_id))
-    return [_view(row, login, engine().task_form(definition_id, row.form)) for row, login, definition_id in rows]
+    statement: a list of any length costs one statement."""
+    return _views(db.session.execute(_with_assignee_and_version(stmt)))
 
 
 def task_view_by_id(task_id: str) -> dict[str, Any]:
-    views = task_views(select(Task).where(Task.id == task_id))
+    """One task as it stands, in one statement (also the answer to a use case that just changed it)."""
+    views = _views(db.session.execute(_TASK_BY_ID, {"task_id": task_id}))
     if not views:
         raise TaskNotFound(f"No task {task_id}.")
     return views[0]
+
+
+def _views(rows: Any) -> list[dict[str, Any]]:
+    return [_view(row, login, engine().task_form(definition_id, row.form)) for row, login, definition_id in rows]
 
 
 def _view(row: Task, assignee: str | None, form: dict[str, Any] | None) -> dict[str, Any]:
