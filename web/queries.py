@@ -103,12 +103,18 @@ def find_complaint(number: str) -> Complaint | None:
     return db.session.scalar(select(Complaint).where(Complaint.number == number))
 
 
+# As many of a counterparty's other appeals as the appeal card lists: a client of many years would
+# otherwise make every registration's answer longer than the one before.
+PREVIOUS_APPEALS = 100
+
+
 def previous_appeals(counterparty_id: int | None, exclude_id: int | None) -> list[str]:
+    """The numbers of the counterparty's other appeals, newest first, at most PREVIOUS_APPEALS."""
     if counterparty_id is None:
         return []
     rows = db.session.scalars(select(Appeal.number).where(Appeal.counterparty_id == counterparty_id,
                                                           Appeal.id != exclude_id)
-                              .order_by(Appeal.received_at.desc()))
+                              .order_by(Appeal.received_at.desc(), Appeal.id.desc()).limit(PREVIOUS_APPEALS))
     return [n for n in rows if n]
 
 
