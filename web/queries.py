@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from flask import current_app
@@ -34,6 +35,8 @@ def task_view(row: Task) -> dict[str, Any]:
 
 
 def _with_assignee_and_version(stmt: Select[tuple[Task]]) -> Select[tuple[Task, str | None, int]]:
+    """The tasks `stmt` selects with their assignee's login and their definition version, in the same
+    statement: a list of any length costs one statement."""
     return (stmt.add_columns(User.login, ProcessInstance.definition_id)
             .outerjoin(User, User.id == Task.assignee_id)
             .join(ProcessInstance, ProcessInstance.id == Task.instance_id))
@@ -41,12 +44,6 @@ def _with_assignee_and_version(stmt: Select[tuple[Task]]) -> Select[tuple[Task, 
 
 # Built once: every answer about one task runs it (after a claim, an assignment, a completion).
 _TASK_BY_ID = _with_assignee_and_version(select(Task).where(Task.id == bindparam("task_id")))
-
-
-def task_views(stmt: Select[tuple[Task]]) -> list[dict[str, Any]]:
-    """The tasks `stmt` selects, read with their assignee's login and their definition version in the same
-    statement: a list of any length costs one statement."""
-    return _views(db.session.execute(_with_assignee_and_version(stmt)))
 
 
 def task_view_by_id(task_id: str) -> dict[str, Any]:
@@ -155,17 +152,25 @@ def history(number: str) -> list[Any]:
     return engine().history(number)  # type: ignore[no-any-return]
 
 
-def tasks(complaint: str | None, assignee: str | None, department: str | None, status: str) -> list[dict[str, Any]]:
+# The list's filters, each a column compared with a parameter of the same name.
+_TASK_FILTERS = {"status": Task.status, "complaint": Task.business_key, "assignee": User.login,
+                 "department": Task.candidate_group}
+
+
+@functools.lru_cache(maxsize=2 ** len(_TASK_FILTERS))
+def _task_list(filters: frozenset[str]) -> Select[tuple[Task, str | None, int]]:
+    """The list's statement for a set of filters, built once per set (building it cost more than running it)."""
     stmt = select(Task).order_by(Task.due_at.is_(None), Task.due_at, Task.created_at)
-    if status != "all":
-        stmt = stmt.where(Task.status == status)
-    if complaint:
-        stmt = stmt.where(Task.business_key == complaint)
-    if assignee:  # the join that reads the assignee's login filters on it too
-        stmt = stmt.where(User.login == assignee)
-    if department:
-        stmt = stmt.where(Task.candidate_group == department)
-    return task_views(stmt.limit(500))
+    for name in sorted(filters):  # the assignee's login is in the join that reads it
+        stmt = stmt.where(_TASK_FILTERS[name] == bindparam(name))
+    return _with_assignee_and_version(stmt.limit(500))
+
+
+def tasks(complaint: str | None, assignee: str | None, department: str | None, status: str) -> list[dict[str, Any]]:
+    given = {"complaint": complaint, "assignee": assignee, "department": department,
+             "status": None if status == "all" else status}
+    params = {name: value for name, value in given.items() if value}
+    return _views(db.session.execute(_task_list(frozenset(params)), params))
 
 
 def department_exists(code: str) -> bool:

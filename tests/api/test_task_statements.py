@@ -52,6 +52,12 @@ def test_a_task_list_is_one_statement_whatever_its_length(client: FlaskClient, a
     with counted(engine, monkeypatch) as mine:
         assert len(client.get("/api/v1/tasks?assignee=qms", headers=auth).get_json()) == 1
     assert mine.count == 1
+    # Each set of filters is its own statement, built once: none leaks into the next list.
+    assert [t["complaint"] for t in client.get(f"/api/v1/tasks?department=СМК&status=all&complaint={numbers[1]}",
+                                               headers=auth).get_json()] == [numbers[1]]
+    assert client.get(f"/api/v1/tasks?department=ДКС&complaint={numbers[1]}", headers=auth).get_json() == []
+    assert client.get("/api/v1/tasks?status=completed", headers=auth).get_json() == []
+    assert len(client.get("/api/v1/tasks?status=all", headers=auth).get_json()) == 3
 
 
 def test_a_task_and_the_answer_to_its_completion_are_one_statement_each(
