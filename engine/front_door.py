@@ -169,6 +169,10 @@ class ProcessEngine:
     def form_schema(self, row: Task) -> dict[str, Any] | None:
         return bpmn.form_schema(self.runtime, row)
 
+    def task_form(self, definition_id: int, form: str | None) -> dict[str, Any] | None:
+        """The form `form` of a definition version (the caller read the version with its task)."""
+        return self.runtime.definitions.get(self.runtime.session, definition_id).forms.get(form) if form else None
+
     # --- history: the tamper-evident record of each instance ---------------------------------------
     def history(self, business_key: str) -> list[OpenedEvent]:
         return history.history(self.runtime, business_key)

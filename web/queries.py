@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from engine.bpmn.steps import STEPS
+from engine.errors import TaskNotFound
 from models import (
     Appeal,
     Attachment,
@@ -16,6 +18,7 @@ from models import (
     Deadline,
     Department,
     Incident,
+    ProcessInstance,
     Task,
     User,
     db,
@@ -27,12 +30,40 @@ def engine() -> Any:
 
 
 def task_view(row: Task) -> dict[str, Any]:
+    """A task already at hand (its assignee and its instance's definition are read for it)."""
+    return _view(row, row.assignee.login if row.assignee else None, engine().form_schema(row))
+
+
+def _with_assignee_and_version(stmt: Select[tuple[Task]]) -> Select[tuple[Task, str | None, int]]:
+    """The tasks `stmt` selects with their assignee's login and their definition version, in the same
+    statement: a list of any length costs one statement."""
+    return (stmt.add_columns(User.login, ProcessInstance.definition_id)
+            .outerjoin(User, User.id == Task.assignee_id)
+            .join(ProcessInstance, ProcessInstance.id == Task.instance_id))
+
+
+# Built once: every answer about one task runs it (after a claim, an assignment, a completion).
+_TASK_BY_ID = _with_assignee_and_version(select(Task).where(Task.id == bindparam("task_id")))
+
+
+def task_view_by_id(task_id: str) -> dict[str, Any]:
+    """One task as it stands, in one statement (also the answer to a use case that just changed it)."""
+    views = _views(db.session.execute(_TASK_BY_ID, {"task_id": task_id}))
+    if not views:
+        raise TaskNotFound(f"No task {task_id}.")
+    return views[0]
+
+
+def _views(rows: Any) -> list[dict[str, Any]]:
+    return [_view(row, login, engine().task_form(definition_id, row.form)) for row, login, definition_id in rows]
+
+
+def _view(row: Task, assignee: str | None, form: dict[str, Any] | None) -> dict[str, Any]:
     return {
         "id": row.id, "business_key": row.business_key, "step": row.step, "bpmn_id": row.bpmn_id,
-        "name": row.name, "lane": row.lane, "candidate_group": row.candidate_group,
-        "assignee": row.assignee.login if row.assignee else None, "status": row.status,
-        "created_at": row.created_at, "due_at": row.due_at, "completed_at": row.completed_at,
-        "completed_by": row.completed_by, "form": engine().form_schema(row),
+        "name": row.name, "lane": row.lane, "candidate_group": row.candidate_group, "assignee": assignee,
+        "status": row.status, "created_at": row.created_at, "due_at": row.due_at,
+        "completed_at": row.completed_at, "completed_by": row.completed_by, "form": form,
     }
 
 
@@ -69,12 +100,18 @@ def find_complaint(number: str) -> Complaint | None:
     return db.session.scalar(select(Complaint).where(Complaint.number == number))
 
 
+# As many of a counterparty's other appeals as the appeal card lists: a client of many years would
+# otherwise make every registration's answer longer than the one before.
+PREVIOUS_APPEALS = 100
+
+
 def previous_appeals(counterparty_id: int | None, exclude_id: int | None) -> list[str]:
+    """The numbers of the counterparty's other appeals, newest first, at most PREVIOUS_APPEALS."""
     if counterparty_id is None:
         return []
     rows = db.session.scalars(select(Appeal.number).where(Appeal.counterparty_id == counterparty_id,
                                                           Appeal.id != exclude_id)
-                              .order_by(Appeal.received_at.desc()))
+                              .order_by(Appeal.received_at.desc(), Appeal.id.desc()).limit(PREVIOUS_APPEALS))
     return [n for n in rows if n]
 
 
@@ -115,17 +152,25 @@ def history(number: str) -> list[Any]:
     return engine().history(number)  # type: ignore[no-any-return]
 
 
-def tasks(complaint: str | None, assignee: str | None, department: str | None, status: str) -> list[Task]:
+# The list's filters, each a column compared with a parameter of the same name.
+_TASK_FILTERS = {"status": Task.status, "complaint": Task.business_key, "assignee": User.login,
+                 "department": Task.candidate_group}
+
+
+@functools.lru_cache(maxsize=2 ** len(_TASK_FILTERS))
+def _task_list(filters: frozenset[str]) -> Select[tuple[Task, str | None, int]]:
+    """The list's statement for a set of filters, built once per set (building it cost more than running it)."""
     stmt = select(Task).order_by(Task.due_at.is_(None), Task.due_at, Task.created_at)
-    if status != "all":
-        stmt = stmt.where(Task.status == status)
-    if complaint:
-        stmt = stmt.where(Task.business_key == complaint)
-    if assignee:
-        stmt = stmt.join(User, User.id == Task.assignee_id).where(User.login == assignee)
-    if department:
-        stmt = stmt.where(Task.candidate_group == department)
-    return list(db.session.scalars(stmt.limit(500)))
+    for name in sorted(filters):  # the assignee's login is in the join that reads it
+        stmt = stmt.where(_TASK_FILTERS[name] == bindparam(name))
+    return _with_assignee_and_version(stmt.limit(500))
+
+
+def tasks(complaint: str | None, assignee: str | None, department: str | None, status: str) -> list[dict[str, Any]]:
+    given = {"complaint": complaint, "assignee": assignee, "department": department,
+             "status": None if status == "all" else status}
+    params = {name: value for name, value in given.items() if value}
+    return _views(db.session.execute(_task_list(frozenset(params)), params))
 
 
 def department_exists(code: str) -> bool:

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from jinja2 import TemplateError
+from jinja2 import Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -72,6 +73,13 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "Полный отчёт — во вложении (XLSX)."),
 }
 _JINJA = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
+
+
+@functools.lru_cache(maxsize=128)
+def _compiled(source: str) -> Template:
+    """A template's text compiled once per process (a compile costs more than a render): keyed by the text
+    itself, so a template changed by QMS is compiled anew and never served stale."""
+    return _JINJA.from_string(source)
 MAX_ATTEMPTS = 6
 STUCK_AFTER = dt.timedelta(minutes=10)
 # How long a claimed row is left to its sender before another may take it.
@@ -96,7 +104,7 @@ def template(s: Session, kind: str) -> tuple[str, str]:
 def render(s: Session, kind: str, context: dict[str, Any]) -> tuple[str, str]:
     subject, body = template(s, kind)
     try:
-        return _JINJA.from_string(subject).render(context).strip(), _JINJA.from_string(body).render(context)
+        return _compiled(subject).render(context).strip(), _compiled(body).render(context)
     except TemplateError as err:
         return f"[{kind}] {context.get('number', '')}", f"Шаблон {kind} не сработал ({err}); данные: {context}"
 
@@ -121,7 +129,7 @@ def renderer(s: Session, kind: str) -> Callable[[dict[str, Any]], tuple[str, str
     """`render` for many notifications of one kind: the template is read and compiled once, not per message."""
     subject, body = template(s, kind)
     try:
-        compiled = _JINJA.from_string(subject), _JINJA.from_string(body)
+        compiled = _compiled(subject), _compiled(body)
     except TemplateError:
         return lambda context: render(s, kind, context)
 

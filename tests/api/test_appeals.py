@@ -69,6 +69,14 @@ def test_previous_appeals_of_the_counterparty_are_linked(client: FlaskClient, au
     assert set(card["previous_appeals"]) == {first, second["number"]}
 
 
+def test_the_answer_lists_the_newest_previous_appeals_up_to_the_cards_limit(
+        client: FlaskClient, auth: dict[str, str], engine: ProcessEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("web.queries.PREVIOUS_APPEALS", 2)
+    earlier = [post(client, auth, type="request", subject=f"Вопрос {i}").get_json()["number"] for i in range(3)]
+    answer = post(client, auth).get_json()
+    assert answer["previous_appeals"] == [earlier[2], earlier[1]]
+
+
 def test_without_department_the_complaint_goes_to_qms(client: FlaskClient, auth: dict[str, str],
                                                        engine: ProcessEngine) -> None:
     number = post(client, auth, department=None).get_json()["complaint_number"]

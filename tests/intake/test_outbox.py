@@ -240,3 +240,23 @@ def test_without_any_transport_notifications_wait(engine: ProcessEngine) -> None
     assert engine.deliver_outbox() == {"sent": 0, "retry": 0, "failed": 0}
     row = db.session.scalars(select(Outbox)).one()
     assert (row.status, row.attempts) == ("pending", 0)
+
+
+def test_a_template_is_compiled_once_and_again_when_qms_changes_it(client: Any, auth: dict[str, str],
+                                                                    engine: ProcessEngine,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.notify import notifications
+
+    compiled: list[str] = []
+    compile_text = notifications._JINJA.from_string
+    monkeypatch.setattr(notifications._JINJA, "from_string", lambda text: compiled.append(text) or compile_text(text))
+    notifications._compiled.cache_clear()
+    for subject in ("Первое", "Второе"):
+        engine.register_appeal(complaint_input(subject=subject, contact_email="client@example.ru"), Actor("operator"))
+    assert len(compiled) == 2  # the subject and the body of the acknowledgement, for both appeals
+    changed = client.put("/api/v1/templates/ack_client", headers=auth, json={
+        "subject": "Обращение {{ number }} принято", "body": "Ответим до {{ answer_by }}. СМК"})
+    assert changed.status_code == 200
+    engine.register_appeal(complaint_input(subject="Третье", contact_email="client@example.ru"), Actor("operator"))
+    last = db.session.scalars(select(Outbox).order_by(Outbox.id.desc())).first()
+    assert last is not None and last.subject.endswith("принято") and last.body.endswith("СМК")

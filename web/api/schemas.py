@@ -52,7 +52,8 @@ class AppealOut(Schema):
     received_at = fields.DateTime()
     subject = fields.String()
     complaint_number = fields.String(allow_none=True)
-    previous_appeals = fields.List(fields.String())
+    previous_appeals = fields.List(fields.String(), metadata={
+        "description": "The counterparty's other appeals, newest first: at most 100, as on the appeal card."})
 
 
 class CounterpartyOut(Schema):

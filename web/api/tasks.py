@@ -7,10 +7,8 @@ from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from engine.errors import TaskNotFound
-from models import Task, db
 from web.api.schemas import AssignIn, ClaimIn, CompleteIn, TaskOut, TaskQuery
-from web.queries import engine, task_view, tasks
+from web.queries import engine, task_view_by_id, tasks
 
 PREFIX = "/tasks"
 blp = Blueprint("api_tasks", __name__, description="Human tasks")
@@ -22,18 +20,14 @@ class Tasks(MethodView):
     @blp.response(200, TaskOut(many=True))
     def get(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         """Tasks sorted by deadline; filters: complaint, assignee (login), department (code), status."""
-        rows = tasks(query.get("complaint"), query.get("assignee"), query.get("department"), query["status"])
-        return [task_view(r) for r in rows]
+        return tasks(query.get("complaint"), query.get("assignee"), query.get("department"), query["status"])
 
 
 @blp.route("/<task_id>")
 class TaskItem(MethodView):
     @blp.response(200, TaskOut)
     def get(self, task_id: str) -> dict[str, Any]:
-        row = db.session.get(Task, task_id)
-        if row is None:
-            raise TaskNotFound(f"No task {task_id}.")
-        return task_view(row)
+        return task_view_by_id(task_id)
 
 
 @blp.route("/<task_id>/claim")
@@ -43,8 +37,10 @@ class TaskClaim(MethodView):
     def post(self, body: dict[str, Any], task_id: str) -> dict[str, Any]:
         """Take the task: the acting user, or for an API client acting for nobody, the named user."""
         if g.actor.user_id is None and body.get("user"):
-            return task_view(engine().assign(task_id, body["user"], g.actor, "claimed through the API"))
-        return task_view(engine().claim(task_id, g.actor))
+            engine().assign(task_id, body["user"], g.actor, "claimed through the API")
+        else:
+            engine().claim(task_id, g.actor)
+        return task_view_by_id(task_id)
 
 
 @blp.route("/<task_id>/assign")
@@ -53,7 +49,8 @@ class TaskAssign(MethodView):
     @blp.response(200, TaskOut)
     def post(self, body: dict[str, Any], task_id: str) -> dict[str, Any]:
         """Give the task to another user, with the reason kept in the assignment history."""
-        return task_view(engine().assign(task_id, body["user"], g.actor, body.get("reason")))
+        engine().assign(task_id, body["user"], g.actor, body.get("reason"))
+        return task_view_by_id(task_id)
 
 
 @blp.route("/<task_id>/complete")
@@ -62,4 +59,5 @@ class TaskComplete(MethodView):
     @blp.response(200, TaskOut)
     def post(self, body: dict[str, Any], task_id: str) -> dict[str, Any]:
         """Complete the task with data that must pass its form's schema."""
-        return task_view(engine().complete_task(task_id, body["data"], g.actor))
+        engine().complete_task(task_id, body["data"], g.actor)
+        return task_view_by_id(task_id)
