@@ -8,6 +8,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.types import UserDefinedType
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -22,23 +23,72 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _sql_literal(bound: Any) -> str:
+    """A value as the types below bind it, written into SQL (a statement compiled with its values in place:
+    the stored form differs from what the inner types would render)."""
+    if bound is None:
+        return "NULL"
+    if isinstance(bound, int):
+        return str(bound)
+    if isinstance(bound, bytes):
+        return f"X'{bound.hex()}'"
+    text = bound.isoformat() if isinstance(bound, dt.datetime) else str(bound)
+    return "'" + text.replace("'", "''") + "'"
+
+
+class _SQLiteMoment(UserDefinedType[int]):
+    """SQLite's storage of a moment: microseconds since 1970 UTC, an 8-byte integer in a DATETIME column
+    (NUMERIC affinity keeps it an integer), in place of 26 characters of text."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **_kw: Any) -> str:
+        return "DATETIME"
+
+
+def to_microseconds(value: dt.datetime) -> int:
+    return (value - EPOCH) // dt.timedelta(microseconds=1)
+
+
+def from_microseconds(value: int) -> dt.datetime:
+    return EPOCH + dt.timedelta(microseconds=value)
+
+
 class UTCDateTime(TypeDecorator[dt.datetime]):
-    """Stores aware datetimes as UTC and gives them back aware, on SQLite as on PostgreSQL."""
+    """Stores aware datetimes as UTC and gives them back aware: PostgreSQL as timestamptz, SQLite as integer
+    microseconds since 1970 (migration 0016). On SQLite every moment must go through this type, so that they
+    all compare as numbers: SQL that writes a moment as text (a raw INSERT, a migration's `sa.DateTime`)
+    would sort it after every number."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(_SQLiteMoment())
+        return dialect.type_descriptor(self.impl)
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | int | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given where an aware one is required")
         value = value.astimezone(dt.UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return to_microseconds(value) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+    def literal_processor(self, dialect: Any) -> Any:
+        return lambda value: _sql_literal(self.process_bind_param(value, dialect))
+
+    def process_result_value(self, value: dt.datetime | int | str | None, dialect: Any) -> dt.datetime | None:
         if value is None:
             return None
+        if isinstance(value, int):
+            return from_microseconds(value)
+        if isinstance(value, str):  # text a writer outside this type left (see the class docstring)
+            value = dt.datetime.fromisoformat(value)
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
