@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
+from sqlalchemy import JSON, DateTime, MetaData, String, TypeDecorator, event
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import UserDefinedType
@@ -92,6 +94,57 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+class _SQLiteUUID(UserDefinedType[bytes]):
+    """SQLite's storage of a UUID: its 16 bytes in the VARCHAR(36) column it had as text (TEXT affinity keeps a
+    BLOB as it is), in place of 36 characters."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **_kw: Any) -> str:
+        return "VARCHAR(36)"
+
+
+def _canonical_uuid(value: str) -> uuid.UUID | None:
+    """The UUID whose canonical text (lower case, with hyphens: how SpiffWorkflow names tasks) is `value`."""
+    try:
+        parsed = uuid.UUID(value)
+    except ValueError:
+        return None
+    return parsed if str(parsed) == value else None
+
+
+class UUIDText(TypeDecorator[str]):
+    """A UUID given and read as its canonical text: PostgreSQL's uuid (16 bytes), on SQLite its 16 bytes
+    (migration 0017). Other text (an id a person typed into a URL, say) is no task's id: PostgreSQL, which
+    could not take it as a uuid, looks it up as NULL; SQLite looks it up as the text it is."""
+
+    impl = String(36)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.UUID(as_uuid=False))
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(_SQLiteUUID())
+        return dialect.type_descriptor(self.impl)
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | bytes | None:
+        if value is None or dialect.name not in ("postgresql", "sqlite"):
+            return value
+        parsed = _canonical_uuid(value)
+        if dialect.name == "sqlite":
+            return value if parsed is None else parsed.bytes
+        return None if parsed is None else value
+
+    def literal_processor(self, dialect: Any) -> Any:
+        return lambda value: _sql_literal(self.process_bind_param(value, dialect))
+
+    def process_result_value(self, value: str | bytes | None, dialect: Any) -> str | None:
+        if isinstance(value, bytes):
+            return str(uuid.UUID(bytes=value))
+        return None if value is None else str(value)
 
 
 class Base(DeclarativeBase):

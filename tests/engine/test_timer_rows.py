@@ -3,6 +3,7 @@ cancels it (migration 0015); a fired one stays, and keeps its timer from firing 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 import pytest
@@ -59,16 +60,15 @@ def test_the_database_deletes_a_timer_row_written_cancelled(engine: ProcessEngin
     instance_id = db.session.scalars(select(ProcessInstance.id).where(ProcessInstance.business_key == register())
                                      ).one()
     due = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
-    row = dict(instance_id=instance_id, business_key="X", bpmn_id="t", due_at=due, created_at=due)
-    db.session.execute(insert(Timer), [{**row, "id": "stays", "status": "pending"},
-                                       {**row, "id": "fires", "status": "pending"},
-                                       {**row, "id": "cancelled", "status": "pending"},
-                                       {**row, "id": "born-cancelled", "status": "cancelled"}])
-    db.session.execute(update(Timer).where(Timer.id == "fires").values(status="fired"))
-    db.session.execute(update(Timer).where(Timer.id == "cancelled").values(status="cancelled"))
+    row = dict(instance_id=instance_id, business_key="X", due_at=due, created_at=due)
+    db.session.execute(insert(Timer), [{**row, "id": str(uuid.uuid4()), "bpmn_id": name, "status": status}
+                                       for name, status in (("stays", "pending"), ("fires", "pending"),
+                                                            ("cancelled", "pending"), ("born", "cancelled"))])
+    db.session.execute(update(Timer).where(Timer.bpmn_id == "fires").values(status="fired"))
+    db.session.execute(update(Timer).where(Timer.bpmn_id == "cancelled").values(status="cancelled"))
     db.session.commit()
-    assert dict(db.session.execute(select(Timer.id, Timer.status).where(Timer.business_key == "X")).all()) == {
-        "stays": "pending", "fires": "fired"}
+    assert dict(db.session.execute(select(Timer.bpmn_id, Timer.status).where(Timer.business_key == "X")).all()
+                ) == {"stays": "pending", "fires": "fired"}
 
 
 def test_rows_of_a_complaint_closed_through_both_stages(engine: ProcessEngine, register: Any) -> None:
