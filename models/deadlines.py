@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, utcnow
+from models.base import Base, UUIDText, utcnow
 
 
 class CalendarOverride(Base):
@@ -40,7 +40,7 @@ class Timer(Base):
 
     __tablename__ = "timer"
     __table_args__ = (Index("ix_timer_status_due", "status", "due_at"),)
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[str] = mapped_column(UUIDText, primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
     business_key: Mapped[str] = mapped_column(String(40))
     bpmn_id: Mapped[str] = mapped_column(String(100))

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, utcnow
+from models.base import Base, UUIDText, utcnow
 from models.directory import User
 
 
@@ -58,7 +58,7 @@ class Task(Base):
 
     __tablename__ = "task"
     __table_args__ = (Index("ix_task_status_group", "status", "candidate_group"),)
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[str] = mapped_column(UUIDText, primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
     business_key: Mapped[str] = mapped_column(String(40), index=True)
     bpmn_id: Mapped[str] = mapped_column(String(100))
@@ -90,7 +90,7 @@ class InstanceEvent(Base):
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(40))
-    task_id: Mapped[str | None] = mapped_column(String(36))
+    task_id: Mapped[str | None] = mapped_column(UUIDText)
     bpmn_id: Mapped[str | None] = mapped_column(String(100))
     step: Mapped[str | None] = mapped_column(String(10))
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary)

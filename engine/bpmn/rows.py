@@ -34,7 +34,8 @@ class InstanceRows:
 
     tasks: dict[str, Task] = field(default_factory=dict)        # open tasks by id
     timers: dict[str, Timer] = field(default_factory=dict)      # pending (or changed here) timers by id
-    settled_timers: set[str] = field(default_factory=set)  # ids of timers fired, cancelled or failed before
+    settled_timers: set[str] = field(default_factory=set)  # ids of timers fired or failed before (cancelled
+    # ones have no row: migration 0015)
     deadlines: dict[str, Deadline] = field(default_factory=dict)  # by step
 
     def open_task_of_step(self, step: str) -> Task | None:
@@ -117,11 +118,21 @@ def write(s: Session, rows: InstanceRows) -> None:
             if cls is Task:  # the rows whose text can come from a form (a department code, say)
                 column_checks.check_rows(s, new)
             _upsert(s, cls, new + changed)
+    _let_cancelled_timers_go(s, rows)
 
 
 def _changed(state: Any) -> bool:
     values = state.dict
     return any(old is NO_VALUE or old != values.get(k) for k, old in state.committed_state.items())
+
+
+def _let_cancelled_timers_go(s: Session, rows: InstanceRows) -> None:
+    """The database deletes a timer row written cancelled (migration 0015): its object leaves the session."""
+    for tid, timer in list(rows.timers.items()):
+        if timer.status == "cancelled":
+            del rows.timers[tid]
+            if timer in s:
+                s.expunge(timer)
 
 
 _STATEMENTS: dict[tuple[type, str], Any] = {}

@@ -76,14 +76,14 @@ def project(s: Session, instance: ProcessInstance, moves: list[Move], actor: Act
 
 def replan(s: Session, complaint: Complaint, instance: ProcessInstance, planned: dict[str, Any], actor: Actor,
            now: dt.datetime, reason: dict[str, Any]) -> None:
-    """Steps not opened yet have planned deadlines (no timer armed): move them to the new plan too."""
-    armed = set(s.scalars(select(Timer.step).where(Timer.business_key == complaint.number,
-                                                   Timer.kind == "breach")))
+    """Steps not opened yet have planned deadlines (no timer armed): move them to the new plan too. A step's
+    deadline has its start from the moment its breach timer was armed (`timers._arm_deadline`)."""
     for step in planned["steps"]:
         deadline = s.scalar(select(Deadline).where(Deadline.business_key == complaint.number,
                                                    Deadline.step == step["code"]))
         due = dt.datetime.fromisoformat(step["due_at"])
-        if deadline is None or step["code"] in armed or deadline.completed_at is not None or deadline.due_at == due:
+        if deadline is None or deadline.started_at is not None or deadline.completed_at is not None \
+                or deadline.due_at == due:
             continue
         record(s, instance, actor, "deadline_moved", now, {
             "step": step["code"], "deadline": "breach", "from": iso(deadline.due_at), "to": iso(due), **reason})

@@ -47,8 +47,9 @@ def sync(s: Session, instance: ProcessInstance, workflow: BpmnWorkflow, complain
         status = STATE.get(task.state, "cancelled")
         row = rows.get(tid)
         if row is None:
-            due = _due(task)  # evaluated once, when the timer is armed
-            if status == "cancelled" or due is None:
+            # A cancelled timer has no row (migration 0015) whether or not it was armed before.
+            due = None if status == "cancelled" else _due(task)  # evaluated once, when the timer is armed
+            if due is None:
                 continue
             props = task.task_spec.extensions.get("properties", {})
             row = Timer(id=tid, instance_id=instance.id, business_key=instance.business_key,
