@@ -128,10 +128,9 @@ class Runtime:
         workflow = begun()
         # The row goes in now (the history and the projections name it); its state is written by the save
         # below, or, should the first steps fail, is the workflow as it begins: what a retry runs from.
-        instance = ProcessInstance(definition_id=deployed.id, business_key=business_key, state=b"",
-                                   started_at=now, updated_at=now)
-        s.add(instance)
-        s.flush()
+        instance = instance_rows.insert_instance(s, ProcessInstance(
+            definition_id=deployed.id, business_key=business_key, status="active", state=b"", started_at=now,
+            updated_at=now))
         # A new instance has no tasks or timers yet; its deadlines are the planned ones, if any.
         instance_rows.put(s, instance.id, instance_rows.InstanceRows(
             deadlines={d.step: d for d in planned or []}))
