@@ -65,6 +65,7 @@ def _register(rt: Runtime, data: AppealInput, actor: Actor,
         if idempotency is not None:
             s.add(IdempotencyRecord(client_id=idempotency[0], key=idempotency[1], request_hash=idempotency[2],
                                     status=201, body={"appeal": appeal.number}, created_at=now))
+        instance_rows.write_changed(s)  # the instance and complaint rows, without the flush's unit of work
         s.flush()
         written = as_written.remember(appeal, complaint)
     as_written.restore(written)
