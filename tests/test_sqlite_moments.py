@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.orm import Session
 
 from engine.history import chain, sealing, verify
 from models import Deadline, InstanceEvent, db
 from tests.conftest import empty_database, history_tables
+from tests.history.helpers import BOTH_STAGES, walk
 from web.app import create_app
 from web.config import TestingConfig
 
@@ -84,3 +87,20 @@ def test_the_migration_turns_text_moments_into_integers_and_back(fresh_database:
                 assert conn.execute(text("SELECT at FROM instance_event")).scalar() == "2026-11-24 07:00:00.123456"
                 assert conn.execute(text("SELECT due_at FROM deadline")).scalar() == "2026-11-24 07:00:00.123456"
         other.dispose()
+
+
+def test_a_complaint_through_both_stages_leaves_no_moment_as_text(engine: Any, register: Any) -> None:
+    """Every writer of every table goes through the type: text among the integers would compare wrongly."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL stores timestamptz")
+    walk(engine, register(), BOTH_STAGES)
+    inspector = inspect(db.engine)
+    stored: dict[str, set[str]] = {}
+    for table in inspector.get_table_names():
+        for column in inspector.get_columns(table):
+            if isinstance(column["type"], sa.DateTime):
+                stored.setdefault(table, set()).update(db.session.scalars(text(
+                    f'SELECT DISTINCT typeof("{column["name"]}") FROM "{table}"')))
+    assert all(kinds <= {"integer", "null"} for kinds in stored.values()), stored
+    written = {table for table, kinds in stored.items() if "integer" in kinds}
+    assert {"instance_event", "task", "deadline", "process_instance", "complaint", "appeal"} <= written

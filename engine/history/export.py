@@ -24,8 +24,10 @@ RECIPE = (
     "null), prev (hex of the previous hash, 64 zeros for seq 1)}. sealed = 12-byte nonce + AES-256-GCM "
     "ciphertext and tag of the data as compact JSON, or of the byte 0x01 followed by that JSON raw-deflated "
     "(RFC 1951) with the preset dictionary `dictionary` (base64), associated data "
-    "'instance_event:<instance>:<seq>', opened with case_key (base64; null once erased). head is the "
-    "instance's last seq and hash."
+    "'instance_event:<instance>:<seq>', opened with case_key (base64; null once erased); when case_key is 33 "
+    "bytes starting with 0x02, sealed = AES-256-GCM-SIV (RFC 8452) ciphertext and tag under its last 32 bytes, "
+    "the nonce being seq as a 12-byte big-endian number (no nonce stored). head is the instance's last seq and "
+    "hash."
 )
 
 

@@ -14,7 +14,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from engine.history import verify
+from engine.history import sealing, verify
 from engine.history.vault import opened_events
 from tests.conftest import empty_database, history_tables
 from web.app import create_app
@@ -78,7 +78,9 @@ def test_existing_history_is_sealed_chained_and_guarded(fresh_database: str) -> 
             raw = session.execute(text("SELECT sealed FROM instance_event ORDER BY id")).scalars().all()
             assert raw[2] is None and "доволен".encode() not in bytes(raw[1])
             keys = session.execute(text("SELECT history_key FROM process_instance ORDER BY id")).scalars().all()
-            assert len(bytes(keys[0])) == 32 and keys[0] != keys[1] and keys[2] is None
+            # Case keys as sealing makes them now: AES-GCM-SIV, marked by their first byte.
+            assert len(bytes(keys[0])) == 33 and bytes(keys[0])[:1] == sealing.SIV
+            assert keys[0] != keys[1] and keys[2] is None
         with pytest.raises(sa.exc.DBAPIError, match="append-only"), other.begin() as conn:
             conn.execute(text("DELETE FROM instance_event"))
 

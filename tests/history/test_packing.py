@@ -8,7 +8,8 @@ import os
 import zlib
 from typing import Any
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM, AESGCMSIV
 from flask import Flask
 from sqlalchemy import select
 
@@ -25,14 +26,21 @@ FORM = {"form": {"client_reached": True, "contact_summary": "Клиент про
 
 
 def _plain_seal(key: bytes, instance_id: int, seq: int, data: dict[str, Any]) -> bytes:
-    """A value as sealed before packing existed: the compact JSON itself."""
-    nonce = os.urandom(sealing.NONCE_BYTES)
+    """A value as sealed before packing existed: the compact JSON itself (under the case key's scheme)."""
     plain = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
-    return nonce + AESGCM(key).encrypt(nonce, plain, f"instance_event:{instance_id}:{seq}".encode())
+    place = f"instance_event:{instance_id}:{seq}".encode()
+    if len(key) == 33 and key[:1] == b"\x02":
+        return AESGCMSIV(key[1:]).encrypt(seq.to_bytes(12, "big"), plain, place)
+    nonce = os.urandom(sealing.NONCE_BYTES)
+    return nonce + AESGCM(key).encrypt(nonce, plain, place)
 
 
 def _inside(key: bytes, instance_id: int, seq: int, sealed: bytes) -> bytes:
-    return AESGCM(key).decrypt(sealed[:12], sealed[12:], f"instance_event:{instance_id}:{seq}".encode())
+    """The sealed value opened as the export's recipe says, without the engine's code."""
+    place = f"instance_event:{instance_id}:{seq}".encode()
+    if len(key) == 33 and key[:1] == b"\x02":
+        return AESGCMSIV(key[1:]).decrypt(seq.to_bytes(12, "big"), sealed, place)
+    return AESGCM(key).decrypt(sealed[:12], sealed[12:], place)
 
 
 def test_data_is_sealed_deflated_and_opens_as_it_was() -> None:
@@ -49,6 +57,26 @@ def test_data_is_sealed_deflated_and_opens_as_it_was() -> None:
 
 def test_values_sealed_as_plain_json_still_open() -> None:
     assert sealing.open_sealed(KEY, 7, 3, _plain_seal(KEY, 7, 3, FORM)) == FORM
+
+
+def test_a_new_case_key_seals_without_a_stored_nonce_and_an_older_key_as_before() -> None:
+    key = sealing.new_key()
+    assert len(key) == 33 and key[:1] == sealing.SIV
+    packed = packing.pack(FORM)
+    sealed = sealing.seal(key, 7, 3, FORM)
+    assert len(sealed) == len(packed) + 16 and _inside(key, 7, 3, sealed) == packed  # ciphertext and tag
+    assert sealing.open_sealed(key, 7, 3, sealed) == FORM
+    # The nonce is the seq: the same data at another seq seals differently; moved, a value does not open.
+    assert sealing.seal(key, 7, 4, FORM) != sealed
+    for place in ((7, 4), (8, 3)):
+        with pytest.raises(sealing.UnreadableData):
+            sealing.open_sealed(key, *place, sealed)
+    with pytest.raises(sealing.UnreadableData):
+        sealing.open_sealed(key, 7, 3, sealed[:-1] + bytes([sealed[-1] ^ 1]))
+    # A case keyed before (32 bytes) goes on sealing with AES-GCM and a random nonce.
+    older = sealing.seal(KEY, 7, 3, FORM)
+    assert len(older) == sealing.NONCE_BYTES + len(packed) + 16 and older != sealing.seal(KEY, 7, 3, FORM)
+    assert sealing.open_sealed(KEY, 7, 3, older) == FORM
 
 
 def test_old_and_new_values_side_by_side_verify_and_export(app: Flask, engine: ProcessEngine, register: Any) -> None:
