@@ -61,6 +61,10 @@ def lock_task_to_work(s: Session, task_id: str) -> tuple[Task, ProcessInstance, 
         row = {key: values[label] for key, label in names}
         objects.append(None if row["id"] is None else rows.adopt(s, cls, row))
     instance, task, complaint, department, contact = objects
+    for obj in (instance, task, complaint):  # relationships read before the lock may name other rows now
+        state = inspect(obj) if obj is not None else None
+        if state is not None and (loaded := [r.key for r in state.mapper.relationships if r.key in state.dict]):
+            s.expire(obj, loaded)
     if "state" in inspect(instance).dict:  # read earlier in this session: what it held may be older than the lock
         s.expire(instance, ["state"])
     if complaint is not None:

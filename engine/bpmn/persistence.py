@@ -39,10 +39,12 @@ class _KeptTaskConverter(TaskConverter):
     """Converts a task again only when it changed. Every save used to convert every task of the workflow,
     though most do not change between two saves: a finished task never does (its data, its place and its
     children stay as they were when it finished), and a predicted one holds no data of its own (its
-    dictionary lists its parent's variables as deletions). A task's dictionary is kept on it with the marks
-    it was made from, and given back while the marks are the same; the marks cover everything the dictionary
-    is made of (for a task still running, its data could change in place: it is always converted).
-    `tests/engine/test_state_dump.py` compares every save of whole lifecycles with a full conversion."""
+    dictionary lists its parent's variables as deletions). A finished task under a parent still running is
+    not kept: a loop or multi-instance task merges each finished child into its own data, in place. A task's
+    dictionary is kept on it with the marks it was made from, and given back while the marks are the same;
+    the marks cover everything the dictionary is made of (for a task still running, its data could change in
+    place: it is always converted). `tests/engine/test_state_dump.py` compares every save of whole lifecycles,
+    and of a multi-instance task, with a full conversion."""
 
     def to_dict(self, task: Task) -> dict[str, Any]:
         marks = self._marks(task)
@@ -61,6 +63,8 @@ class _KeptTaskConverter(TaskConverter):
         base = (task.state, task.last_state_change, task.triggered, tuple(task._children), task._parent,
                 id(task.internal_data), len(task.internal_data))
         if task.state & TaskState.FINISHED_MASK:
+            if parent is not None and not parent.state & TaskState.FINISHED_MASK:
+                return None  # a running parent (a loop, a multi-instance) changes its data in place
             return (*base, id(task.data), len(task.data),
                     None if parent is None else (id(parent.data), len(parent.data)))
         if parent is not None and not task.data and not task.internal_data:

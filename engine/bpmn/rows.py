@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, insert, inspect, select, update
+from sqlalchemy import bindparam, event, insert, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
 from sqlalchemy.orm.attributes import NO_VALUE, set_committed_value
@@ -23,6 +23,7 @@ from engine.history import writer as history
 from models import Complaint, Deadline, ProcessInstance, Task, Timer
 
 KEY = "instance_rows"
+INSERTED = "instances_inserted"
 COMPLAINTS = "instance_complaints"
 # Each table's conflict target: the columns that name a row whatever its surrogate key.
 _CONFLICT = {Task: ("id",), Timer: ("id",), Deadline: ("business_key", "step")}
@@ -156,7 +157,7 @@ def _statement(cls: type, dialect: str) -> Any:
     return _STATEMENTS[cls, dialect]
 
 
-_DRIVER: dict[tuple[type, Any], tuple[str, list[tuple[str, Any]], bool]] = {}
+_DRIVER: dict[tuple[type, type, str], tuple[str, list[tuple[str, Any]], bool]] = {}
 
 
 def _driver_statement(cls: type, dialect: Any) -> tuple[str, list[tuple[str, Any]], bool]:
@@ -164,14 +165,16 @@ def _driver_statement(cls: type, dialect: Any) -> tuple[str, list[tuple[str, Any
     whether parameters go by place. For the rows whose ids are known (tasks and timers): their upsert needs
     nothing of the database back, and sent this way it skips the statement machinery each execution would
     go through again (the conversions are the columns' own, as the machinery would apply them)."""
-    if (cls, dialect) not in _DRIVER:
+    key = (cls, type(dialect), dialect.paramstyle)
+    if key not in _DRIVER:
         stmt, _names, _defaults = _statement(cls, dialect.name)
         compiled = stmt.compile(dialect=dialect)
         order = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
         table = inspect(cls).local_table
-        params = [(name, table.c[name].type.bind_processor(dialect)) for name in order]
-        _DRIVER[cls, dialect] = (str(compiled), params, compiled.positional)
-    return _DRIVER[cls, dialect]
+        # The dialect's own conversion of each column's type (SQLite's DateTime text, say), as Core applies it.
+        params = [(name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in order]
+        _DRIVER[key] = (str(compiled), params, compiled.positional)
+    return _DRIVER[key]
 
 
 def _upsert(s: Session, cls: type, objs: list[Any]) -> None:
@@ -228,7 +231,8 @@ def write_changed(s: Session) -> None:
     if s.new or s.deleted:
         return
     changes = []
-    for obj in list(s.dirty):
+    # In one order whatever the session's: table, then key (two writers then take the rows' locks alike).
+    for obj in sorted(s.dirty, key=lambda o: (inspect(o).mapper.local_table.name, str(inspect(o).identity))):
         state = inspect(obj)
         if not state.persistent or any(k not in state.mapper.column_attrs for k in state.committed_state):
             return
@@ -283,4 +287,24 @@ def insert_instance(s: Session, instance: ProcessInstance) -> ProcessInstance:
         inspect(instance).dict[name] = value
     make_transient_to_detached(instance)
     s.add(instance)
+    # The session did not see it inserted: should this transaction roll back, it must leave as a new row would.
+    s.info.setdefault(INSERTED, []).append(instance)
     return instance
+
+
+def _forget_inserted(session: Session, _previous: Any = None) -> None:
+    for instance in session.info.pop(INSERTED, []):
+        if instance in session:
+            session.expunge(instance)
+        make_transient(instance)
+
+
+def _inserted_stay(session: Session) -> None:
+    session.info.pop(INSERTED, None)
+
+
+def install() -> None:
+    """Listen on every session (idempotent): instances inserted by `insert_instance` leave on a rollback."""
+    for name, listener in (("after_soft_rollback", _forget_inserted), ("after_commit", _inserted_stay)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)

@@ -1,6 +1,7 @@
 """How a use case runs: the transaction, starting, advancing and saving an instance with its projections."""
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -53,6 +54,7 @@ class Runtime:
         column_checks.install()
         written_files.install()
         history.install()
+        instance_rows.install()
         self.delivery = delivery or Delivery()
         self.session = session
         self.settings = settings
@@ -122,7 +124,7 @@ class Runtime:
         (the first save writes them with the rest)."""
         def begun() -> BpmnWorkflow:
             workflow = BpmnWorkflow(deployed.spec, deployed.subprocess_specs, script_engine=self.script_engine)
-            workflow.task_tree.data.update(variables)
+            workflow.task_tree.data.update(copy.deepcopy(variables))  # a failed start must not have changed them
             return workflow
 
         workflow = begun()

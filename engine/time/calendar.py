@@ -21,6 +21,7 @@ DEFAULT_WEEK: dict[int, tuple[Period, ...]] = {d: NINE_TO_SIX for d in range(5)}
 PRE_HOLIDAY_CUT = dt.timedelta(hours=1)
 _SUBSTITUTED = "Day off (substituted"
 MAX_ANSWERS = 20_000  # answers a calendar keeps before it starts over
+_UNKNOWN = object()
 
 
 @dataclass(frozen=True)
@@ -153,8 +154,9 @@ class WorkCalendar:
 
     def _answer(self, question: tuple[Any, ...], work: Callable[[], Any]) -> Any:
         """The answer to a question asked before (aware moments are equal, and hash alike, by instant)."""
-        if question in self._answers:
-            return self._answers[question]
+        answer = self._answers.get(question, _UNKNOWN)  # one look: another thread may clear it meanwhile
+        if answer is not _UNKNOWN:
+            return answer
         answer = work()
         if len(self._answers) >= MAX_ANSWERS:
             self._answers.clear()

@@ -64,8 +64,9 @@ class TimerScheduler:
                 self.arm(due_at)
         self._scheduler.start()
 
-    def shutdown(self) -> None:
-        self._scheduler.shutdown(wait=False)
+    def shutdown(self, wait: bool = False) -> None:
+        """Stop; `wait`: until the jobs running now end (a tick runs on past a shutdown that does not wait)."""
+        self._scheduler.shutdown(wait=wait)
 
     def next_cron_runs(self, after: dt.datetime) -> dict[str, dt.datetime]:
         """When each cron job fires next after `after` (what the schedule says, without starting it)."""

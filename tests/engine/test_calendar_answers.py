@@ -58,3 +58,29 @@ def test_the_memory_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         cal.add_working_hours(START, hours)
     assert len(cal._answers) <= 5
     assert cal.add_working_hours(START, 11) == WorkCalendar().add_working_hours(START, 11)
+
+
+class _ClearedAfterEachLook(dict):  # type: ignore[type-arg]
+    """Answers as another thread would leave them: cleared (at MAX_ANSWERS) right after any look."""
+
+    def __contains__(self, key: object) -> bool:
+        found = super().__contains__(key)
+        self.clear()
+        return found
+
+    def __getitem__(self, key: Any) -> Any:
+        found = super().__getitem__(key)
+        self.clear()
+        return found
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        found = super().get(key, default)
+        self.clear()
+        return found
+
+
+def test_an_answer_cleared_by_another_thread_meanwhile_is_still_answered() -> None:
+    cal = WorkCalendar()
+    first = cal.add_working_hours(START, 4)
+    cal._answers = _ClearedAfterEachLook(cal._answers)
+    assert cal.add_working_hours(START, 4) == first  # one look, no KeyError between a test and a read

@@ -144,7 +144,7 @@ def test_scheduler_catches_up_after_downtime_and_rearms(app: Flask, engine: Proc
         assert done.wait(20)
         assert any(job.startswith("due-") for job in scheduler.jobs)
     finally:
-        scheduler.shutdown()
+        scheduler.shutdown(wait=True)  # its tick must not outlive the test
     assert deadlines(number)["1.1"].breached_at is not None
     assert ("deadline_breach", "head:ДКС") in outbox(number)
 

@@ -8,8 +8,10 @@ from typing import Any
 from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task as SpiffTask
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from engine import Actor, ProcessEngine
@@ -60,3 +62,44 @@ def test_every_save_of_both_stages_equals_a_full_conversion(engine: ProcessEngin
     # The saves after the first really took kept dictionaries (the warm cache hands the same workflow on).
     assert all(kept > 0 for _state, _tasks, kept in compared[2:])
     assert sum(kept for *_, kept in compared) > sum(tasks for _, tasks, _ in compared) / 2
+
+
+MULTI_INSTANCE = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x">
+  <bpmn:process id="mi" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review" />
+    <bpmn:userTask id="review" name="Review">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:multiInstanceLoopCharacteristics isSequential="true">
+        <bpmn:loopCardinality>3</bpmn:loopCardinality>
+      </bpmn:multiInstanceLoopCharacteristics>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="end" />
+    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_finished_instances_of_a_multi_instance_task_are_saved_as_they_finished(tmp_path: Any) -> None:
+    """A multi-instance task keeps running while it merges each finished instance's data into its own, in
+    place: the finished instances under it must be converted again, not kept."""
+    path = tmp_path / "mi.bpmn"
+    path.write_text(MULTI_INSTANCE)
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_file(str(path))
+    spec = parser.get_spec("mi")
+    workflow = BpmnWorkflow(spec, {})
+    workflow.do_engine_steps()
+    for i in range(3):
+        [ready] = workflow.get_tasks(state=TaskState.READY, manual=True)
+        ready.set_data(reviewer=f"person {i}")
+        ready.run()
+        workflow.do_engine_steps()
+        state = instance_state.dump_workflow(workflow)
+        assert state == _full_dump(workflow)
+        loaded = instance_state.load_workflow(state, spec, {})
+        done = [t.data.get("reviewer") for t in loaded.get_tasks()
+                if t.task_spec.name == "review [child]" and t.state == TaskState.COMPLETED]
+        assert done == [f"person {n}" for n in range(i + 1)]  # each instance with the data it finished with

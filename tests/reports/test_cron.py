@@ -147,7 +147,7 @@ def test_two_schedulers_started_after_a_missed_monday_send_the_digest_once(app: 
             done.wait(30)
         finally:
             for scheduler in schedulers:
-                scheduler.shutdown()
+                scheduler.shutdown(wait=True)  # its tick must not outlive the test
     db.session.expire_all()
     assert sorted(results, key=str) == ["2026-W43", None]
     assert sorted(monthly, key=str) == ["2026-09", None]  # the September report, missed on 1 October
