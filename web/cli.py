@@ -12,6 +12,7 @@ from engine import Actor
 from engine.errors import EngineError, InvalidInput
 from models import ClientMessage, User, db
 from web.queries import engine
+from web.schema import schema_problem
 
 
 def _fail(err: EngineError) -> None:
@@ -150,6 +151,9 @@ def register_backup_commands(app: Flask) -> None:
         except BackupError as err:
             raise click.ClickException(str(err)) from err
         click.echo(f"restored from {file}")
+        db.engine.dispose()
+        if database_url is None and (problem := schema_problem(app)):
+            click.echo(f"note: {problem} before starting the app")
 
 
 def register_history_commands(app: Flask) -> None:
@@ -181,6 +185,11 @@ def register_history_commands(app: Flask) -> None:
         raise SystemExit(1)
 
 
+def _require_current_schema(app: Flask) -> None:
+    if problem := schema_problem(app):
+        raise click.ClickException(f"Not starting: {problem}.")
+
+
 def _create_app() -> Flask:
     from web.app import create_app
 
@@ -206,6 +215,7 @@ def register_timer_commands(app: Flask) -> None:
         """Serve the app with the timer scheduler in the same process (the single-process default)."""
         from werkzeug.serving import run_simple
 
+        _require_current_schema(app)
         scheduler = build_scheduler(app)
         scheduler.start()
         try:
@@ -216,6 +226,7 @@ def register_timer_commands(app: Flask) -> None:
     @app.cli.command("scheduler")
     def scheduler_command() -> None:
         """Run only the timer scheduler (when the web runs in several workers). Stop with Ctrl-C."""
+        _require_current_schema(app)
         scheduler = build_scheduler(app)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -17,7 +17,10 @@ from engine.history.vault import open_event
 from models import InstanceEvent, ProcessInstance
 
 FORMAT = "complaint-desk/history"
-VERSION = 1
+# 2: a case key of 33 bytes starting 0x02 seals with AES-256-GCM-SIV, the seq as nonce (see RECIPE); a verifier
+# written for 1 knows only the 32-byte AES-256-GCM keys. Exports of either version are checked.
+VERSION = 2
+READABLE_VERSIONS = (1, 2)
 RECIPE = (
     "Per instance, events seq 1..n; hash = SHA-256 of sorted-key compact UTF-8 JSON of {v: 1, instance, "
     "business_key, seq, at (UTC, microseconds, Z), actor, kind, task_id, bpmn_id, step, sealed (base64 or "

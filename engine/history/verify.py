@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from engine.history import chain, sealing
 from engine.history.chain import Break, Link
-from engine.history.export import FORMAT, VERSION
+from engine.history.export import FORMAT, READABLE_VERSIONS
 from models import InstanceEvent, ProcessInstance
 
 BATCH = 2000
@@ -124,8 +124,10 @@ def _data_break(part: dict[str, Any], link: Link, shown: Any) -> Break | None:
 def check_export(document: Any) -> Report:
     """Check an exported history without the database: each instance's chain, its head, and that the
     readable data of every event is what its hashed, sealed value holds."""
-    if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("version") != VERSION:
-        raise MalformedExport(f"not a history export of format {FORMAT} version {VERSION}")
+    if (not isinstance(document, dict) or document.get("format") != FORMAT
+            or document.get("version") not in READABLE_VERSIONS):
+        versions = " or ".join(map(str, READABLE_VERSIONS))
+        raise MalformedExport(f"not a history export of format {FORMAT} version {versions}")
     instances = events = erased = 0
     try:
         for part in document["instances"]:

@@ -10,6 +10,7 @@ forking its chain.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,10 @@ def append(session: Session, instance: ProcessInstance, actor: str, kind: str, a
     if data and (problem := column_checks.json_problem(data, typed=typed)):
         # Sealed data is bytes to the database, so the flush-time check of JSON columns cannot see into it.
         raise InvalidInput("The input has values that cannot be stored.", {"data": [problem]})
+    if task_id is not None and not _canonical_uuid(task_id):
+        # The column keeps 16 bytes (PostgreSQL: uuid) while the hash covers the text: anything else would be
+        # stored as something the hash does not describe.
+        raise ValueError(f"task id {task_id!r} is not a canonical UUID")
     if instance.id is None:
         session.flush()  # the chain names its instance; its INSERT was due in this transaction anyway
     heads = _pending(session)
@@ -69,6 +74,13 @@ def append(session: Session, instance: ProcessInstance, actor: str, kind: str, a
     session.info.setdefault(EVENTS, []).append(row)
     heads[instance.id] = _Head(instance, seq, digest, new_key)
     return row
+
+
+def _canonical_uuid(text: str) -> bool:
+    try:
+        return str(uuid.UUID(text)) == text
+    except ValueError:
+        return False
 
 
 def forget_key(session: Session, instance: ProcessInstance) -> None:
