@@ -63,3 +63,25 @@ def test_restore_refuses_a_file_that_is_not_a_backup(app: Flask, fresh_database:
     junk.write_text("not a backup")
     refused = app.test_cli_runner().invoke(args=["restore", str(junk), "--database-url", fresh_database, "--yes"])
     assert refused.exit_code != 0 and "is not a" in refused.output
+
+
+def test_a_backup_of_an_older_schema_is_restored_with_a_note_to_upgrade(app: Flask, fresh_database: str,
+                                                                        tmp_path: Path) -> None:
+    head = db.session.scalar(text("SELECT version_num FROM alembic_version"))
+    db.session.execute(text("UPDATE alembic_version SET version_num = '0016'"))  # as an older version left it
+    db.session.commit()
+    runner = app.test_cli_runner()
+    try:
+        made = runner.invoke(args=["backup", str(tmp_path / "older.backup")])
+        assert made.exit_code == 0, made.output
+    finally:
+        db.session.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
+        db.session.commit()
+    restored = runner.invoke(args=["restore", str(tmp_path / "older.backup"), "--database-url", fresh_database,
+                                   "--yes"])
+    assert restored.exit_code == 0, restored.output
+    assert "revision 0016" in restored.output and "complaint-desk db upgrade" in restored.output
+    made = runner.invoke(args=["backup", str(tmp_path / "current.backup")])
+    current = runner.invoke(args=["restore", str(tmp_path / "current.backup"), "--database-url", fresh_database,
+                                  "--yes"])
+    assert made.exit_code == 0 and current.exit_code == 0 and "note:" not in current.output

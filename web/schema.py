@@ -10,16 +10,23 @@ from __future__ import annotations
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
+from sqlalchemy import create_engine
 
 from models import db
 
 
-def schema_problem(app: Flask) -> str | None:
-    """Why the database cannot be used by this code as it stands, or None when its schema is the head."""
+def schema_problem(app: Flask, url: str | None = None) -> str | None:
+    """Why the app's database (or the one at `url`) cannot be used by this code as it stands, or None when
+    its schema is the head."""
     config = app.extensions["migrate"].migrate.get_config()
     heads = set(ScriptDirectory.from_config(config).get_heads())
-    with db.engine.connect() as conn:
-        current = set(MigrationContext.configure(conn).get_current_heads())
+    engine = db.engine if url is None else create_engine(url)
+    try:
+        with engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+    finally:
+        if url is not None:
+            engine.dispose()
     if current == heads:
         return None
     found = ", ".join(sorted(current)) or "none (an empty database)"

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import column_checks
-from engine.bpmn import bounds, projection, warm
+from engine.bpmn import bounds, direct_writes, projection, warm
 from engine.bpmn import rows as instance_rows
 from engine.bpmn.definitions import Definitions, Deployed
 from engine.bpmn.persistence import dump_workflow, load_workflow
@@ -54,7 +54,7 @@ class Runtime:
         column_checks.install()
         written_files.install()
         history.install()
-        instance_rows.install()
+        direct_writes.install()
         self.delivery = delivery or Delivery()
         self.session = session
         self.settings = settings
@@ -79,7 +79,7 @@ class Runtime:
         try:
             self.calendars.hold(self.clock().date())
             yield s
-            instance_rows.write_changed(s)
+            direct_writes.write_changed(s)
             s.flush()
             leaving = self.warm.settle(s)
             s.commit()
@@ -130,7 +130,7 @@ class Runtime:
         workflow = begun()
         # The row goes in now (the history and the projections name it); its state is written by the save
         # below, or, should the first steps fail, is the workflow as it begins: what a retry runs from.
-        instance = instance_rows.insert_instance(s, ProcessInstance(
+        instance = direct_writes.insert_instance(s, ProcessInstance(
             definition_id=deployed.id, business_key=business_key, status="active", state=b"", started_at=now,
             updated_at=now))
         # A new instance has no tasks or timers yet; its deadlines are the planned ones, if any.

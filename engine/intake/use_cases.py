@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.bpmn import direct_writes
 from engine.bpmn import rows as instance_rows
 from engine.bpmn.runtime import Runtime, answer_date
 from engine.client import conversation, replies
@@ -65,7 +66,7 @@ def _register(rt: Runtime, data: AppealInput, actor: Actor,
         if idempotency is not None:
             s.add(IdempotencyRecord(client_id=idempotency[0], key=idempotency[1], request_hash=idempotency[2],
                                     status=201, body={"appeal": appeal.number}, created_at=now))
-        instance_rows.write_changed(s)  # the instance and complaint rows, without the flush's unit of work
+        direct_writes.write_changed(s)  # the instance and complaint rows, without the flush's unit of work
         s.flush()
         written = as_written.remember(appeal, complaint)
     as_written.restore(written)

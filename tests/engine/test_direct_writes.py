@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import String, func, inspect, select, type_coerce
 
 from engine import Actor, ProcessEngine
-from engine.bpmn import rows as instance_rows
+from engine.bpmn import direct_writes
 from engine.errors import TaskAssignedToOther
 from models import Deadline, ProcessInstance, Task, Timer, db
 from tests.engine.test_deadlines import msk
@@ -76,11 +76,11 @@ def test_an_instance_inserted_in_a_transaction_rolled_back_leaves_the_session(en
     with rt.transaction() as s:
         deployed_id = rt.definitions.latest(s, "complaint").id
     with pytest.raises(RuntimeError), rt.transaction() as s:
-        gone = instance_rows.insert_instance(s, new("R-1"))
+        gone = direct_writes.insert_instance(s, new("R-1"))
         raise RuntimeError("a later step of the same transaction failed")
     assert gone not in db.session and inspect(gone).transient
     with rt.transaction() as s:  # the next insert may take the same id: nothing is in its way
-        kept = instance_rows.insert_instance(s, new("R-2"))
+        kept = direct_writes.insert_instance(s, new("R-2"))
     db.session.expire_all()
     assert [i.business_key for i in db.session.scalars(select(ProcessInstance))] == ["R-2"]
     assert inspect(kept).persistent
