@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
 from engine import Actor, AppealInput, ProcessEngine
 from models import Base, db
@@ -72,6 +72,33 @@ def empty_database(database_url: str, folder: Path, suffix: str) -> Iterator[str
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+
+
+@pytest.fixture
+def fresh_database(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty database of the kind under test, named after the test module, dropped afterwards."""
+    with empty_database(database_url, tmp_path, request.module.__name__.rsplit(".", 1)[-1]) as url:
+        yield url
+
+
+@contextmanager
+def migrated_to(url: str, revision: str) -> Iterator[Engine]:
+    """The database at `url` migrated up to `revision` by an app of its own (whose context stays open for
+    further upgrades and downgrades), and a plain engine on it for writing rows as that revision stored them."""
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    with create_app(Config).app_context():
+        upgrade(directory=str(MIGRATIONS), revision=revision)
+        other = create_engine(url)
+        try:
+            yield other
+        finally:
+            other.dispose()
 
 
 @pytest.fixture(scope="session")

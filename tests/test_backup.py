@@ -2,25 +2,15 @@
 tasks and timers (SQLite in the default run, PostgreSQL with TEST_DATABASE_URL)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from flask import Flask
 from sqlalchemy import create_engine, select, text
 
 from engine import Actor, ProcessEngine
 from models import Complaint, Task, Timer, db
-from tests.conftest import empty_database
 from tests.engine.test_paths import ACCEPT
-
-
-@pytest.fixture
-def fresh_database(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """An empty database of the same kind as the one under test."""
-    with empty_database(database_url, tmp_path, "restored") as url:
-        yield url
 
 
 def _contents(read: Any) -> dict[str, list[tuple]]:

@@ -3,24 +3,19 @@ instead of 26 characters, given back exactly, compared as numbers; PostgreSQL ke
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
 from engine.history import chain, sealing, verify
 from models import Deadline, InstanceEvent, db
-from tests.conftest import empty_database, history_tables
+from tests.conftest import MIGRATIONS, history_tables, migrated_to
 from tests.history.helpers import BOTH_STAGES, walk
-from web.app import create_app
-from web.config import TestingConfig
 
-MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 T0 = dt.datetime(2026, 11, 24, 7, 0, 0, 123456, tzinfo=dt.UTC)
 MOMENTS = [T0, dt.datetime(2026, 11, 24, 7, 0, tzinfo=dt.UTC), dt.datetime(1999, 12, 31, 23, 59, 59, 999999,
                                                                            tzinfo=dt.UTC)]
@@ -44,20 +39,8 @@ def test_a_moment_comes_back_exactly_and_compares_as_a_moment(app: object) -> No
     assert set(stored) == ({"integer"} if db.engine.dialect.name == "sqlite" else {"timestamp with time zone"})
 
 
-@pytest.fixture
-def fresh_database(database_url: str, tmp_path: Path) -> Iterator[str]:
-    with empty_database(database_url, tmp_path, "moments_migrated") as url:
-        yield url
-
-
 def test_the_migration_turns_text_moments_into_integers_and_back(fresh_database: str) -> None:
-    class Config(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = fresh_database
-
-    app = create_app(Config)
-    with app.app_context():
-        upgrade(directory=str(MIGRATIONS), revision="0015")
-        other = create_engine(fresh_database)
+    with migrated_to(fresh_database, "0015") as other:
         with other.begin() as conn:  # a chain of one event and a deadline, as 0015 stored them
             instance, event = history_tables(conn, T0)
             key = bytes(range(32))
@@ -86,7 +69,6 @@ def test_the_migration_turns_text_moments_into_integers_and_back(fresh_database:
             with other.connect() as conn:
                 assert conn.execute(text("SELECT at FROM instance_event")).scalar() == "2026-11-24 07:00:00.123456"
                 assert conn.execute(text("SELECT due_at FROM deadline")).scalar() == "2026-11-24 07:00:00.123456"
-        other.dispose()
 
 
 def test_a_complaint_through_both_stages_leaves_no_moment_as_text(engine: Any, register: Any) -> None:

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from engine.history import chain, verify
 from models import InstanceEvent, Task, Timer, db
-from tests.conftest import empty_database, history_tables
-from web.app import create_app
-from web.config import TestingConfig
+from tests.conftest import MIGRATIONS, history_tables, migrated_to
 
-MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 T0 = dt.datetime(2026, 11, 24, 7, 0, tzinfo=dt.UTC)
 TASK = "0e932077-43af-49d9-b3e9-a841d956dc8c"
 
@@ -48,20 +42,8 @@ def test_an_id_that_is_not_a_canonical_uuid_finds_nothing(engine: Any, register:
         assert db.session.get(Task, wrong) is None
 
 
-@pytest.fixture
-def fresh_database(database_url: str, tmp_path: Path) -> Iterator[str]:
-    with empty_database(database_url, tmp_path, "uuids_migrated") as url:
-        yield url
-
-
 def test_the_migration_turns_text_ids_into_bytes_and_back(fresh_database: str) -> None:
-    class Config(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = fresh_database
-
-    app = create_app(Config)
-    with app.app_context():
-        upgrade(directory=str(MIGRATIONS), revision="0016")
-        other = create_engine(fresh_database)
+    with migrated_to(fresh_database, "0016") as other:
         sqlite = other.dialect.name == "sqlite"
         with other.begin() as conn:  # a task, its event and a timer, as 0016 stored them
             instance, event = history_tables(conn, T0)
@@ -93,4 +75,3 @@ def test_the_migration_turns_text_ids_into_bytes_and_back(fresh_database: str) -
         with other.connect() as conn:
             assert conn.execute(text("SELECT task_id FROM instance_event")).scalar() == TASK
             assert conn.execute(text("SELECT id FROM task")).scalar() == TASK
-        other.dispose()

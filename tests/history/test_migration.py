@@ -3,32 +3,21 @@ the data opens to what it was, the rows become append-only; downgrading gives th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from engine.history import sealing, verify
 from engine.history.vault import opened_events
-from tests.conftest import empty_database, history_tables
-from web.app import create_app
-from web.config import TestingConfig
+from tests.conftest import MIGRATIONS, history_tables, migrated_to
 
 REVISION = "0010"
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 T0 = dt.datetime(2025, 11, 24, 7, 0, 0, 123456, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def fresh_database(database_url: str, tmp_path: Path) -> Iterator[str]:
-    with empty_database(database_url, tmp_path, "migrated") as url:
-        yield url
 
 
 def _previous() -> str:
@@ -57,13 +46,7 @@ def _seed(conn: Any) -> None:
 
 
 def test_existing_history_is_sealed_chained_and_guarded(fresh_database: str) -> None:
-    class Config(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = fresh_database
-
-    app = create_app(Config)
-    with app.app_context():
-        upgrade(directory=str(MIGRATIONS), revision=_previous())
-        other = create_engine(fresh_database)
+    with migrated_to(fresh_database, _previous()) as other:
         with other.begin() as conn:
             _seed(conn)
         upgrade(directory=str(MIGRATIONS), revision=REVISION)
@@ -91,4 +74,3 @@ def test_existing_history_is_sealed_chained_and_guarded(fresh_database: str) -> 
             assert [(r["instance_id"], r["actor"], r["kind"], r["data"]) for r in back] == [
                 (i, actor, kind, data) for i, _at, actor, kind, data in EVENTS]
             conn.execute(text("DELETE FROM instance_event"))  # the guard went with the downgrade
-        other.dispose()

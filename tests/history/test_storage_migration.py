@@ -4,23 +4,18 @@ column back as it was."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
 from engine.history import chain, sealing, verify
 from engine.history.vault import opened_events
-from tests.conftest import empty_database, history_tables
-from web.app import create_app
-from web.config import TestingConfig
+from tests.conftest import MIGRATIONS, history_tables, migrated_to
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 T0 = dt.datetime(2026, 11, 24, 7, 0, 0, 123456, tzinfo=dt.UTC)
 KEYS = {1: bytes(range(32)), 2: bytes(range(1, 33))}
 EVENTS = [  # (instance, actor, kind, data)
@@ -29,12 +24,6 @@ EVENTS = [  # (instance, actor, kind, data)
     (1, "system", "completed", None),
     (2, "operator", "started", {"definition": "complaint"}),
 ]
-
-
-@pytest.fixture
-def fresh_database(database_url: str, tmp_path: Path) -> Iterator[str]:
-    with empty_database(database_url, tmp_path, "storage_migrated") as url:
-        yield url
 
 
 def _seed(conn: Any) -> list[bytes]:
@@ -61,13 +50,7 @@ def _seed(conn: Any) -> list[bytes]:
 
 
 def test_chains_verify_without_the_stored_previous_hash_and_come_back_on_downgrade(fresh_database: str) -> None:
-    class Config(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = fresh_database
-
-    app = create_app(Config)
-    with app.app_context():
-        upgrade(directory=str(MIGRATIONS), revision="0013")
-        other = create_engine(fresh_database)
+    with migrated_to(fresh_database, "0013") as other:
         with other.begin() as conn:
             prevs = _seed(conn)
         upgrade(directory=str(MIGRATIONS), revision="0014")
@@ -96,4 +79,3 @@ def test_chains_verify_without_the_stored_previous_hash_and_come_back_on_downgra
             assert [bytes(b) for b in back] == prevs
         with pytest.raises(sa.exc.DBAPIError, match="append-only"), other.begin() as conn:
             conn.execute(text("DELETE FROM instance_event"))
-        other.dispose()
