@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from models import CalendarOverride, Department, DepartmentCalendar, db
-from web.api.schemas import (
+from web.api.calendar_schemas import (
     DepartmentCalendarIn,
     DepartmentCalendarOut,
     OverrideIn,
