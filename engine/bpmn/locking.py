@@ -7,6 +7,7 @@ statement is plain SQL and each row becomes a persistent object the way the warm
 """
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, inspect, select
@@ -21,30 +22,29 @@ from models import Complaint, Contact, Department, ProcessInstance, Task
 # The rows read, each with the columns read: every column but the instance's state (the warm cache may hold
 # the workflow; when it does not, the state is read when first used, as a deferred column is).
 _READ = ((ProcessInstance, ("state",)), (Task, ()), (Complaint, ()), (Department, ()), (Contact, ()))
-_STATEMENT: list[Any] = []
 
 
+@cache
 def _statement() -> tuple[Any, list[tuple[type, list[tuple[str, str]]]]]:
-    if not _STATEMENT:
-        labels, shape = [], []
-        for n, (cls, left_out) in enumerate(_READ):
-            names = []
-            for attr in inspect(cls).column_attrs:
-                if attr.key not in left_out:
-                    label = f"r{n}_{attr.key}"
-                    labels.append(attr.columns[0].label(label))
-                    names.append((attr.key, label))
-            shape.append((cls, names))
-        stmt = (select(*labels).select_from(ProcessInstance)
-                .join(Task, Task.instance_id == ProcessInstance.id)
-                .outerjoin(Complaint, Complaint.number == Task.business_key)
-                .outerjoin(Department, Department.id == Complaint.department_id)
-                .outerjoin(Contact, Contact.id == Complaint.contact_id)
-                .where(Task.id == bindparam("task_id"))
-                # The instance is locked before the task, the order every use case takes them in.
-                .with_for_update(of=[ProcessInstance.__table__, Task.__table__]))
-        _STATEMENT.append((stmt, shape))
-    return _STATEMENT[0]  # type: ignore[no-any-return]
+    """The statement (built once) and, per row read, its class with each attribute's label."""
+    labels, shape = [], []
+    for n, (cls, left_out) in enumerate(_READ):
+        names = []
+        for attr in inspect(cls).column_attrs:
+            if attr.key not in left_out:
+                label = f"r{n}_{attr.key}"
+                labels.append(attr.columns[0].label(label))
+                names.append((attr.key, label))
+        shape.append((cls, names))
+    stmt = (select(*labels).select_from(ProcessInstance)
+            .join(Task, Task.instance_id == ProcessInstance.id)
+            .outerjoin(Complaint, Complaint.number == Task.business_key)
+            .outerjoin(Department, Department.id == Complaint.department_id)
+            .outerjoin(Contact, Contact.id == Complaint.contact_id)
+            .where(Task.id == bindparam("task_id"))
+            # The instance is locked before the task, the order every use case takes them in.
+            .with_for_update(of=[ProcessInstance.__table__, Task.__table__]))
+    return stmt, shape
 
 
 def lock_task_to_work(s: Session, task_id: str) -> tuple[Task, ProcessInstance, Complaint | None]:
