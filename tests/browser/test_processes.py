@@ -55,6 +55,7 @@ def test_owner_sees_versions_and_the_diagram_of_one(page: Any, live_server: str,
     broken_attempt_counter(engine)
     sign_in(page, live_server, "owner")
     page.click("header nav >> text=Процессы")
+    page.wait_for_url(f"{live_server}/processes")  # count() does not wait for the page the click opens
     rows = page.locator("[data-key=complaint] table[data-test=versions] tbody tr")
     assert rows.count() == 2
     newest = rows.nth(0).inner_text()
