@@ -105,7 +105,7 @@ def spec_from_json(text: str) -> tuple[Any, dict[str, Any]]:
 def state_to_dict(state: bytes) -> dict[str, Any]:
     """The serialized workflow a stored state holds, in either form: compact (engine/bpmn/compact_state.py),
     or plain zlib JSON (every state saved before the compact form, and any the compact form cannot hold)."""
-    if state[:1] == compact_state.MARK:
+    if state[:1] in compact_state.MARKS:
         return compact_state.decode(state)
     return json.loads(zlib.decompress(state))  # type: ignore[no-any-return]
 
