@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -21,6 +21,8 @@ COMPLAINT_KINDS = ("external", "internal")
 
 class Counterparty(Base):
     __tablename__ = "counterparty"
+    # The lookups a registration makes (migration 0018): a counterparty without an INN is found by its name.
+    __table_args__ = (Index("ix_counterparty_name", "name"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300))
     inn: Mapped[str | None] = mapped_column(String(12), unique=True)
@@ -29,6 +31,7 @@ class Counterparty(Base):
 
 class Contact(Base):
     __tablename__ = "contact"
+    __table_args__ = (Index("ix_contact_counterparty_name", "counterparty_id", "full_name"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     counterparty_id: Mapped[int | None] = mapped_column(ForeignKey("counterparty.id"))
     full_name: Mapped[str] = mapped_column(String(200))
@@ -41,6 +44,7 @@ class Appeal(Base):
     """Every incoming message, whatever its type; registered the moment it arrives."""
 
     __tablename__ = "appeal"
+    __table_args__ = (Index("ix_appeal_counterparty_received", "counterparty_id", "received_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(20), unique=True)
     received_at: Mapped[dt.datetime] = mapped_column(index=True)
@@ -85,6 +89,7 @@ class Complaint(Base):
     """The two-stage case (претензия) opened from a complaint appeal, its basis."""
 
     __tablename__ = "complaint"
+    __table_args__ = (Index("ix_complaint_counterparty_registered", "counterparty_id", "registered_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(20), unique=True)
     appeal_id: Mapped[int] = mapped_column(ForeignKey("appeal.id"), unique=True)
