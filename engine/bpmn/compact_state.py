@@ -193,6 +193,8 @@ def decode(state: bytes) -> dict[str, Any]:
         end = _COUNT.size + 16 * count
         unpacker = zlib.decompressobj(-15, DICTIONARY)
         text = unpacker.decompress(raw[end:]) + unpacker.flush()
+        if not unpacker.eof:
+            raise ValueError("a compact state cut short")
     elif state[:1] == WITHOUT_DICTIONARY:  # the ids and the text deflated together
         raw = memoryview(zlib.decompress(state[1:], -15))
         (count,) = _COUNT.unpack_from(raw)

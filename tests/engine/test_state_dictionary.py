@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 
+import pytest
 from sqlalchemy import select
 
 from engine import Actor, ProcessEngine
@@ -72,3 +73,9 @@ def test_a_state_written_without_the_dictionary_loads_and_is_written_with_it(eng
     assert set(before["tasks"]) <= set(state_to_dict(after)["tasks"])
     [open_task] = db.session.scalars(select(Task).where(Task.business_key == number, Task.status == "open"))
     assert open_task.bpmn_id == "correction"
+
+
+def test_a_state_cut_short_is_refused_not_read_as_less(engine: ProcessEngine, register) -> None:
+    state = _instance(register()).state
+    with pytest.raises(ValueError):
+        state_to_dict(state[:-8])
