@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from engine.bpmn import rows as instance_rows
+from engine.bpmn import walk
 from engine.bpmn.definitions import Deployed
 from engine.bpmn.rows import InstanceRows
 from engine.history import writer as history
@@ -28,7 +29,7 @@ from models import (
 
 
 def ready_human_tasks(workflow: BpmnWorkflow) -> list[Any]:
-    return list(workflow.get_tasks(state=TaskState.READY, manual=True))
+    return walk.ready_human_tasks(workflow)
 
 
 def current_data(workflow: BpmnWorkflow, ready: list[Any] | None = None) -> dict[str, Any]:

@@ -5,13 +5,13 @@ import datetime as dt
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.bpmn import rows as instance_rows
+from engine.bpmn import walk
 from engine.bpmn.projection import record
 from engine.bpmn.rows import InstanceRows
 from engine.notify import notifications
@@ -23,8 +23,7 @@ STATE = {TaskState.WAITING: "pending", TaskState.READY: "pending", TaskState.COM
 
 
 def timer_tasks(workflow: BpmnWorkflow) -> list[Any]:
-    return [t for t in workflow.get_tasks(spec_class=CatchingEvent)
-            if isinstance(t.task_spec.event_definition, TimerEventDefinition)]
+    return walk.timer_tasks(workflow)
 
 
 def _due(task: Any) -> dt.datetime | None:
