@@ -6,8 +6,14 @@ import zlib
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnSubWorkflowConverter,
+    BpmnWorkflowConverter,
+    TaskConverter,
+    WorkflowConverter,
+)
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
@@ -72,13 +78,51 @@ class _KeptTaskConverter(TaskConverter):
         return None
 
 
+def _kept_tasks_to_dict(converter: Any, workflow: Any) -> dict[str, Any]:
+    """`WorkflowConverter.to_dict` with the tasks' mapping made directly: a task whose kept dictionary still
+    holds is taken as it is, without the registry's round of cleaning, dispatching and re-tagging it; any
+    other task goes through the registry (and so through `_KeptTaskConverter`)."""
+    registry = converter.registry
+    tasks = {}
+    for task in workflow.tasks.values():
+        kept = task.__dict__.get("_saved_dict")
+        dct = kept[1] if kept is not None and kept[0] == _KeptTaskConverter._marks(task) else registry.convert(task)
+        tasks[dct["id"]] = dct
+    return {
+        "data": registry.convert(registry.clean(workflow.data)),
+        "correlations": workflow.correlations,
+        "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+        "success": workflow.success,
+        "completed": workflow.completed,
+        "tasks": tasks,
+        "root": str(workflow.task_tree.id),
+    }
+
+
+class _KeptWorkflowConverter(_SpecByReferenceConverter):
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct = _kept_tasks_to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+
+class _KeptSubWorkflowConverter(BpmnSubWorkflowConverter):
+    def to_dict(self, workflow: Any) -> dict[str, Any]:
+        dct = _kept_tasks_to_dict(self, workflow)
+        dct["parent_task_id"] = str(workflow.parent_task_id)
+        dct["spec"] = workflow.spec.name
+        return dct
+
+
 def _spec_serializer() -> BpmnWorkflowSerializer:
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
 
 
 def _instance_serializer() -> BpmnWorkflowSerializer:
     config = dict(SPIFF_CONFIG)
-    config[BpmnWorkflow] = _SpecByReferenceConverter
+    config[BpmnWorkflow] = _KeptWorkflowConverter
+    config[BpmnSubWorkflow] = _KeptSubWorkflowConverter
     config[Task] = _KeptTaskConverter
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
