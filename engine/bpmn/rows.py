@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
 from sqlalchemy.orm.attributes import NO_VALUE, set_committed_value
 
-from engine import column_checks
+from engine import column_checks, driver_sql
 from models import Complaint, Deadline, ProcessInstance, Task, Timer
 
 KEY = "instance_rows"
@@ -160,26 +160,6 @@ def _statement(cls: type, dialect: str) -> Any:
     return _STATEMENTS[cls, dialect]
 
 
-_DRIVER: dict[tuple[type, type, str], tuple[str, list[tuple[str, Any]], bool]] = {}
-
-
-def _driver_statement(cls: type, dialect: Any) -> tuple[str, list[tuple[str, Any]], bool]:
-    """The upsert as the driver takes it: its SQL, each parameter's name with its type's conversion, and
-    whether parameters go by place. For the rows whose ids are known (tasks and timers): their upsert needs
-    nothing of the database back, and sent this way it skips the statement machinery each execution would
-    go through again (the conversions are the columns' own, as the machinery would apply them)."""
-    key = (cls, type(dialect), dialect.paramstyle)
-    if key not in _DRIVER:
-        stmt, _names, _defaults = _statement(cls, dialect.name)
-        compiled = stmt.compile(dialect=dialect)
-        order = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
-        table = inspect(cls).local_table
-        # The dialect's own conversion of each column's type (SQLite's DateTime text, say), as Core applies it.
-        params = [(name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in order]
-        _DRIVER[key] = (str(compiled), params, compiled.positional)
-    return _DRIVER[key]
-
-
 def _upsert(s: Session, cls: type, objs: list[Any]) -> None:
     dialect = s.get_bind().dialect
     stmt, names, defaults = _statement(cls, dialect.name)
@@ -192,12 +172,9 @@ def _upsert(s: Session, cls: type, objs: list[Any]) -> None:
     if cls is Deadline:  # its ids come back from the database
         result = s.connection().execute(stmt, values)
         ids = {step: id_ for id_, step in result}
-    else:
-        sql, params, positional = _driver_statement(cls, dialect)
-        converted = [[v[n] if convert is None else convert(v[n]) for n, convert in params]
-                     for v in values]
-        s.connection().exec_driver_sql(sql, [tuple(c) for c in converted] if positional else
-                                       [dict(zip((n for n, _ in params), c, strict=True)) for c in converted])
+    else:  # tasks and timers, whose ids are known: nothing is needed back (engine/driver_sql.py)
+        driver_sql.compiled(cls, lambda name: _statement(cls, name)[0], inspect(cls).local_table,
+                            dialect).send(s.connection(), values)
         ids = {}
     for obj, row in zip(objs, values, strict=True):
         _settle(s, obj, ids[obj.step] if cls is Deadline else obj.id, row)

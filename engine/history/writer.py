@@ -14,12 +14,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, insert
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import bindparam, event, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine import column_checks
+from engine import column_checks, driver_sql
 from engine.errors import InvalidInput
 from engine.history import chain, sealing
 from models import InstanceEvent, ProcessInstance
@@ -45,7 +44,7 @@ def _pending(session: Session) -> dict[int, _Head]:
 
 def append(session: Session, instance: ProcessInstance, actor: str, kind: str, at: dt.datetime,
            data: dict[str, Any] | None, task_id: str | None = None, bpmn_id: str | None = None,
-           step: str | None = None) -> InstanceEvent:
+           step: str | None = None) -> None:
     """Add the next event of the instance's chain. Data is sealed with the case key (made with the first
     event); once the key was shredded, events still join the chain but carry no data."""
     typed = bool(session.info.get(column_checks.TYPED_REPLACEMENTS))
@@ -69,11 +68,10 @@ def append(session: Session, instance: ProcessInstance, actor: str, kind: str, a
     sealed = sealing.seal(key, instance.id, seq, data) if data and key is not None else None
     digest = chain.link_hash(instance.id, instance.business_key, seq, at, actor, kind, task_id, bpmn_id, step,
                              sealed, prev)
-    row = InstanceEvent(instance_id=instance.id, seq=seq, at=at, actor=actor, kind=kind, task_id=task_id,
-                        bpmn_id=bpmn_id, step=step, sealed=sealed, hash=digest)
-    session.info.setdefault(EVENTS, []).append(row)
+    session.info.setdefault(EVENTS, []).append({
+        "instance_id": instance.id, "seq": seq, "at": at, "actor": actor, "kind": kind, "task_id": task_id,
+        "bpmn_id": bpmn_id, "step": step, "sealed": sealed, "hash": digest})
     heads[instance.id] = _Head(instance, seq, digest, new_key)
-    return row
 
 
 def _canonical_uuid(text: str) -> bool:
@@ -99,11 +97,14 @@ def _put_on_row(head: _Head) -> None:
 
 
 def _write_events(session: Session) -> None:
-    """The events appended so far, in one INSERT (the ORM would send one per row)."""
+    """The events appended so far (their column values), in one INSERT sent to the driver
+    (engine/driver_sql.py): the ORM would send one per row."""
     rows = session.info.pop(EVENTS, None)
     if rows:
-        names = [c.key for c in sa_inspect(InstanceEvent).column_attrs if c.key != "id"]
-        session.connection().execute(insert(InstanceEvent), [{n: getattr(r, n) for n in names} for r in rows])
+        table = InstanceEvent.__table__
+        driver_sql.compiled(InstanceEvent, lambda _dialect: insert(table).values(
+            {c.key: bindparam(c.key) for c in table.c if c.key != "id"}), table,
+            session.get_bind().dialect).send(session.connection(), rows)
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
