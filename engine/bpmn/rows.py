@@ -50,8 +50,11 @@ def adopt(s: Session, cls: type, values: dict[str, Any]) -> Any:
     key = s.identity_key(cls, values["id"])
     found = s.identity_map.get(key)
     if found is not None:
-        for name, value in values.items():
-            set_committed_value(found, name, value)
+        # What `set_committed_value` does for each column, done once for all of them: the values become
+        # the committed ones, any pending change or expiry of those columns forgotten.
+        state = inspect(found)
+        state.dict.update(values)
+        state._commit(state.dict, list(values))
         return found
     # Built as the ORM's loader builds a row it read: the values go straight into the new object's state,
     # without the attribute events a constructor sends (the history they record is reset next anyway).
