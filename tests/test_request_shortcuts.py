@@ -1,11 +1,12 @@
 """Per-request work the app leaves out or does once: each shortcut holds only while it changes no answer."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, Response
 from flask_limiter import Limiter
 
 from engine import ProcessEngine
 from tests.test_security import _fail_login
+from web.security import add_headers
 from web.signin_limits import leave_out_the_per_request_check, limiter
 
 
@@ -61,3 +62,24 @@ def test_without_app_wide_limits_the_hook_goes_and_a_view_limit_still_holds() ->
     client = app.test_client()
     assert [client.get("/decorated").status_code for _ in range(2)] == [200, 429]
     assert [client.get("/plain").status_code for _ in range(2)] == [200, 200]
+
+
+def test_the_security_headers_follow_the_configured_origins_and_keep_what_a_view_set(
+        app: Flask, engine: ProcessEngine) -> None:
+    """The header values are built once per set of origins: a change of FRAME_ANCESTORS shows on the next
+    request, and a header the view set itself is not replaced or doubled."""
+    client = app.test_client()
+    app.config["FRAME_ANCESTORS"] = ["https://one.example"]
+    assert "frame-ancestors 'self' https://one.example" in client.get("/feedback").headers["Content-Security-Policy"]
+    app.config["FRAME_ANCESTORS"] = ["https://two.example", "https://three.example"]
+    framed = client.get("/feedback").headers
+    assert framed["Content-Security-Policy"].endswith("frame-ancestors 'self' https://two.example https://three.example")
+    assert "X-Frame-Options" not in framed
+    staff = client.get("/login").headers
+    assert staff["Content-Security-Policy"].endswith("frame-ancestors 'none'") and staff["X-Frame-Options"] == "DENY"
+
+    with app.test_request_context("/login"):
+        own = add_headers(Response("x", headers={"X-Frame-Options": "SAMEORIGIN",
+                                                 "referrer-policy": "no-referrer"})).headers
+    assert own.getlist("X-Frame-Options") == ["SAMEORIGIN"] and own.getlist("Referrer-Policy") == ["no-referrer"]
+    assert own["X-Content-Type-Options"] == "nosniff" and "frame-ancestors 'none'" in own["Content-Security-Policy"]

@@ -1,6 +1,7 @@
 """HTTP-level protections: the secret key check, session cookies, security headers, proxies, local redirects."""
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import unquote, urlsplit
 
@@ -56,18 +57,26 @@ def content_security_policy(frame_ancestors: str) -> str:
 
 def add_headers(response: Response) -> Response:
     """No inline script runs, nothing is sniffed, referrers stay on the site, and only the public forms may
-    be framed, by the origins in FRAME_ANCESTORS."""
+    be framed, by the origins in FRAME_ANCESTORS. A header the view set already is kept (as `setdefault`
+    would, which costs a raised and caught KeyError for every header not there yet)."""
     from flask import current_app
 
     public = request.path.rstrip("/") in PUBLIC_PAGES
-    origins = " ".join(current_app.config["FRAME_ANCESTORS"])
-    ancestors = f"'self' {origins}".strip() if public else "'none'"
-    response.headers.setdefault("Content-Security-Policy", content_security_policy(ancestors))
-    if not public:
-        response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
+    present = {name.lower() for name, _value in response.headers}
+    for name, value in _headers(" ".join(current_app.config["FRAME_ANCESTORS"]) if public else None):
+        if name.lower() not in present:
+            response.headers.add(name, value)
     return response
+
+
+@functools.lru_cache(maxsize=16)
+def _headers(public_origins: str | None) -> tuple[tuple[str, str], ...]:
+    """The security headers of a public page (framed by `public_origins`), or of any other (None)."""
+    if public_origins is None:
+        return (("Content-Security-Policy", content_security_policy("'none'")), ("X-Frame-Options", "DENY"),
+                ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"))
+    return (("Content-Security-Policy", content_security_policy(f"'self' {public_origins}".strip())),
+            ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"))
 
 
 def local_target(target: str | None) -> str | None:
