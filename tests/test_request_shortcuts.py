@@ -1,11 +1,12 @@
 """Per-request work the app leaves out or does once: each shortcut holds only while it changes no answer."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response
+from flask import Blueprint, Flask, Response, g
 from flask_limiter import Limiter
 
 from engine import ProcessEngine
 from tests.test_security import _fail_login
+from tests.test_ui_pages import signed_in
 from web.security import add_headers
 from web.signin_limits import leave_out_the_per_request_check, limiter
 
@@ -83,3 +84,22 @@ def test_the_security_headers_follow_the_configured_origins_and_keep_what_a_view
                                                  "referrer-policy": "no-referrer"})).headers
     assert own.getlist("X-Frame-Options") == ["SAMEORIGIN"] and own.getlist("Referrer-Policy") == ["no-referrer"]
     assert own["X-Content-Type-Options"] == "nosniff" and "frame-ancestors 'none'" in own["Content-Security-Policy"]
+
+
+def test_the_session_signer_follows_a_change_of_the_secret_key(app: Flask, engine: ProcessEngine) -> None:
+    """The signing serializer is kept between requests: a new SECRET_KEY must end the old cookies on the next
+    request, and listing the old key in SECRET_KEY_FALLBACKS must honour them again."""
+    client = signed_in(app, "qms")
+
+    def inbox() -> int:
+        g.pop("_login_user", None)  # the test's app context outlives each request: Flask-Login keeps its user there
+        return client.get("/inbox").status_code
+
+    assert inbox() == 200
+    old = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = old + "-rotated"
+    assert inbox() == 401
+    app.config["SECRET_KEY_FALLBACKS"] = [old]
+    assert inbox() == 200
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    assert inbox() == 401

@@ -7,6 +7,7 @@ from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Request, request
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
@@ -34,7 +35,18 @@ def check_secret_key(app: Flask) -> None:
 
 
 class SessionCookies(SecureCookieSessionInterface):
-    """The session cookie is Secure whenever the request itself came over HTTPS, not only when configured."""
+    """The session cookie is Secure whenever the request itself came over HTTPS, not only when configured.
+    Its signing serializer is built once per set of keys rather than on every request (API calls included)."""
+
+    def __init__(self) -> None:
+        self._signing: tuple[tuple[object, ...], URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        signing = self._signing
+        if signing is None or signing[0] != keys:
+            signing = self._signing = (keys, super().get_signing_serializer(app))
+        return signing[1]
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or _is_https(request)
