@@ -50,4 +50,11 @@ def authenticate(scope: str, roles: tuple[str, ...]) -> Actor:
         raise Forbidden(f"User {user.login} is not active.")
     if roles and not any(user.has_role(r) for r in roles):
         raise Forbidden(f"User {user.login} has no role that may do this ({', '.join(roles)}).")
+    # Held until the request ends: the session's identity map keeps rows only while something refers to them,
+    # so the engine's own check of this person (who may work on a task) would read the row a second time.
+    g.api_person = user
     return Actor(f"{user.full_name} (api:{client.name})", user_id=user.id, client_id=client.id)
+
+
+def forget_person(_exc: BaseException | None = None) -> None:
+    g.pop("api_person", None)

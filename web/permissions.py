@@ -13,7 +13,7 @@ from flask import Flask, abort, g, request
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from web.auth import authenticate
+from web.auth import authenticate, forget_person
 
 OPERATOR, RESPONSIBLE, QMS, OWNER, EXECUTIVE, ADMIN = "operator", "responsible", "qms", "owner", "executive", "admin"
 ROLES = (OPERATOR, RESPONSIBLE, QMS, OWNER, EXECUTIVE, ADMIN)
@@ -200,3 +200,4 @@ def _heads_a_department() -> bool:
 
 def register(app: Flask) -> None:
     app.before_request(enforce)
+    app.teardown_request(forget_person)

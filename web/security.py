@@ -1,11 +1,13 @@
 """HTTP-level protections: the secret key check, session cookies, security headers, proxies, local redirects."""
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Request, request
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
@@ -33,7 +35,18 @@ def check_secret_key(app: Flask) -> None:
 
 
 class SessionCookies(SecureCookieSessionInterface):
-    """The session cookie is Secure whenever the request itself came over HTTPS, not only when configured."""
+    """The session cookie is Secure whenever the request itself came over HTTPS, not only when configured.
+    Its signing serializer is built once per set of keys rather than on every request (API calls included)."""
+
+    def __init__(self) -> None:
+        self._signing: tuple[tuple[object, ...], URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        signing = self._signing
+        if signing is None or signing[0] != keys:
+            signing = self._signing = (keys, super().get_signing_serializer(app))
+        return signing[1]
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or _is_https(request)
@@ -56,18 +69,26 @@ def content_security_policy(frame_ancestors: str) -> str:
 
 def add_headers(response: Response) -> Response:
     """No inline script runs, nothing is sniffed, referrers stay on the site, and only the public forms may
-    be framed, by the origins in FRAME_ANCESTORS."""
+    be framed, by the origins in FRAME_ANCESTORS. A header the view set already is kept (as `setdefault`
+    would, which costs a raised and caught KeyError for every header not there yet)."""
     from flask import current_app
 
     public = request.path.rstrip("/") in PUBLIC_PAGES
-    origins = " ".join(current_app.config["FRAME_ANCESTORS"])
-    ancestors = f"'self' {origins}".strip() if public else "'none'"
-    response.headers.setdefault("Content-Security-Policy", content_security_policy(ancestors))
-    if not public:
-        response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
+    present = {name.lower() for name, _value in response.headers}
+    for name, value in _headers(" ".join(current_app.config["FRAME_ANCESTORS"]) if public else None):
+        if name.lower() not in present:
+            response.headers.add(name, value)
     return response
+
+
+@functools.lru_cache(maxsize=16)
+def _headers(public_origins: str | None) -> tuple[tuple[str, str], ...]:
+    """The security headers of a public page (framed by `public_origins`), or of any other (None)."""
+    if public_origins is None:
+        return (("Content-Security-Policy", content_security_policy("'none'")), ("X-Frame-Options", "DENY"),
+                ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"))
+    return (("Content-Security-Policy", content_security_policy(f"'self' {public_origins}".strip())),
+            ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"))
 
 
 def local_target(target: str | None) -> str | None:

@@ -5,11 +5,11 @@ from typing import Any
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from engine.notify.notifications import DEFAULTS, template
 from models import Outbox, db
+from web.api.blueprint import Blueprint
 from web.api.schemas import OutboxOut, OutboxQuery, TemplateIn, TemplateOut
 from web.queries import engine
 

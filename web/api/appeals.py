@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from engine import AppealInput
 from engine.errors import AppealNotFound, InvalidInput, NotAllowed
 from web.api.appeal_schemas import AppealCardOut, ReminderIn, ResolutionIn, TurnedIntoComplaintOut
+from web.api.blueprint import Blueprint
 from web.api.schemas import AppealIn, AppealOut
 from web.queries import appeal_view, engine, find_appeal, previous_appeals
 

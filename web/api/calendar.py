@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from models import CalendarOverride, Department, DepartmentCalendar, db
+from web.api.blueprint import Blueprint
 from web.api.calendar_schemas import (
     DepartmentCalendarIn,
     DepartmentCalendarOut,

@@ -4,12 +4,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
 from engine.errors import ComplaintNotFound
 from models import Appeal, Complaint, Counterparty, Department, Responsible, db
 from web import downloads, listing
+from web.api.blueprint import Blueprint
 from web.api.report_schemas import ComplaintListOut, ComplaintListQuery
 from web.api.reports import file_answers
 from web.api.schemas import ComplaintOut, HistoryOut

@@ -5,13 +5,13 @@ from typing import Any
 
 from flask import g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from engine.client.survey import Verdict
 from engine.client.tracking import as_dict
 from engine.errors import ComplaintNotFound
 from models import Attachment, ClientMessage, db
+from web.api.blueprint import Blueprint
 from web.api.client_schemas import ClientVerdictOut, MessageIn, MessageOut, SurveyIn, TrackIn, TrackOut
 from web.queries import engine, find_complaint
 

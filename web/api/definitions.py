@@ -5,12 +5,12 @@ from typing import Any
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import func, select
 
 from engine import Bundle
 from models import ProcessDefinition, db
+from web.api.blueprint import Blueprint
 from web.process_views import definitions, version_bundle, version_info
 from web.queries import engine
 

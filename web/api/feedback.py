@@ -5,9 +5,9 @@ from typing import Any
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from engine.intake.public import FeedbackInput
+from web.api.blueprint import Blueprint
 from web.api.schemas import FeedbackIn, FeedbackOut
 from web.queries import engine
 

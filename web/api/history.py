@@ -5,9 +5,9 @@ import dataclasses
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from web.api.blueprint import Blueprint
 from web.queries import engine
 
 PREFIX = "/history"

@@ -5,9 +5,9 @@ from typing import Any
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from web import improvement_register as register
+from web.api.blueprint import Blueprint
 from web.api.improvement_schemas import CorrectiveAssignIn, CorrectiveTaskOut, RegisterOut, RegisterQuery
 from web.queries import engine
 

@@ -5,10 +5,10 @@ from typing import Any
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from models import Incident, db
+from web.api.blueprint import Blueprint
 from web.api.schemas import IncidentOut, IncidentQuery, IncidentResolveIn
 from web.queries import engine
 

@@ -5,9 +5,9 @@ from typing import Any
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
+from web.api.blueprint import Blueprint
 from web.queries import engine
 
 PREFIX = "/instances"

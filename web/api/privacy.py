@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from engine.privacy.consents import PURPOSES, STATES
 from models import CHANNELS, Consent
+from web.api.blueprint import Blueprint
 from web.queries import engine
 
 PREFIX = "/privacy"

@@ -4,10 +4,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from engine.reports import sheets
 from web import downloads
+from web.api.blueprint import Blueprint
 from web.api.report_schemas import KpiOut, MonthlyReportOut, MonthQuery, WeeklyOut, WeekQuery
 from web.queries import engine
 

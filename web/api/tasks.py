@@ -5,8 +5,8 @@ from typing import Any
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from web.api.blueprint import Blueprint
 from web.api.schemas import AssignIn, ClaimIn, CompleteIn, TaskOut, TaskQuery
 from web.queries import engine, task_view_by_id, tasks
 
