@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from engine import ProcessEngine
@@ -144,8 +145,7 @@ def test_the_calendar_preview_lists_the_deadlines_the_override_moves(page: Any, 
     assert after.date() > before.date()
     saved = page.locator(f"[data-test=moves] tr[data-number='{number}'][data-step='1.1']").inner_text()
     assert before.strftime("%d.%m.%Y %H:%M") in saved and after.strftime("%d.%m.%Y %H:%M") in saved
-    assert f"tr[data-day='{before.date().isoformat()}']" and page.locator(
-        f"[data-test=overrides] tr[data-day='{before.date().isoformat()}']").count() == 1
+    expect(page.locator(f"[data-test=overrides] tr[data-day='{before.date().isoformat()}']")).to_have_count(1)
     assert "Исключение календаря задано" in audit_rows(page)[0]
 
 
@@ -158,11 +158,11 @@ def test_the_department_calendar_preview(page: Any, live_server: str, engine: Pr
     page.fill("input[name=timezone]", "Europe/Moscow")
     page.fill("textarea[name=holidays]", f"{day.isoformat()} региональный праздник")
     page.click("[data-test=preview]")
-    assert page.locator(f"[data-test=moves] tr[data-number='{number}'][data-step='1.1']").count() == 1
+    expect(page.locator(f"[data-test=moves] tr[data-number='{number}'][data-step='1.1']")).to_have_count(1)
     assert "Календарь компании" in page.inner_text("[data-test=calendar-state]")
     page.click("[data-test=save]")
     assert page.locator("[data-test=moves]").get_attribute("data-outcome") == "saved"
-    assert page.locator(f"[data-test=moves] tr[data-number='{number}'][data-step='1.1']").count() == 1
+    expect(page.locator(f"[data-test=moves] tr[data-number='{number}'][data-step='1.1']")).to_have_count(1)
     assert "Свой календарь" in page.inner_text("[data-test=calendar-state]")
 
 
@@ -203,7 +203,8 @@ def test_admin_creates_an_api_client_sees_the_token_once_and_revokes_it(page: An
                                      "counterparty": {"name": "ООО Проверка"}})
     assert answer.status == 403 and "channel phone" in answer.text()  # limited to its channel
     page.goto(f"{live_server}/admin/api-clients")
-    assert token not in page.content() and page.locator("[data-test=token]").count() == 0
+    assert token not in page.content()
+    expect(page.locator("[data-test=token]")).to_have_count(0)
     assert "API-клиент создан" in audit_rows(page)[0]
     page.locator("[data-test=api-clients] tr[data-client='1c-connect'] [data-test=revoke]").click()
     assert "отозван" in page.inner_text("[data-test=api-clients] tr[data-client='1c-connect']")
@@ -216,7 +217,7 @@ def test_admin_creates_an_api_client_sees_the_token_once_and_revokes_it(page: An
 
 def test_each_role_sees_only_the_administration_it_may(page: Any, live_server: str, engine: ProcessEngine) -> None:
     sign_in(page, live_server, "responsible")
-    assert page.locator("[data-test=nav-admin]").count() == 0
+    expect(page.locator("[data-test=nav-admin]")).to_have_count(0)
     for path in ("/admin/", "/admin/users", "/admin/responsibles", "/admin/calendar", "/admin/templates"):
         assert page.goto(f"{live_server}{path}").status == 403, path
     sign_in(page, live_server, "qms")

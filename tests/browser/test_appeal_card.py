@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from engine import Actor, ProcessEngine
@@ -35,7 +36,7 @@ def test_the_responsible_handles_appeals_on_their_cards(page: Any, live_server: 
     page.wait_for_selector("[data-test=state]:text('Обработан')")
     assert page.inner_text("[data-test=resolution]").startswith("Выслали счёт на продление ИТС")
     assert page.inner_text("[data-test=closed-at]") != "—"
-    assert page.locator("[data-test=resolve-form]").count() == 0
+    expect(page.locator("[data-test=resolve-form]")).to_have_count(0)
     shot(page, "appeal-resolved")
 
     page.goto(f"{live_server}/appeals/{reminded}")

@@ -5,6 +5,7 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from engine import ProcessEngine
@@ -52,7 +53,8 @@ def test_qms_sets_a_branch_calendar_and_the_card_shows_branch_time(page: Any, li
 
 def test_only_qms_keeps_calendars(page: Any, live_server: str, engine: ProcessEngine) -> None:
     answer = page.goto(f"{live_server}/calendar/departments/ДКС")
-    assert answer.status == 401 and page.locator("input[name=login]").count() == 1
+    assert answer.status == 401
+    expect(page.locator("input[name=login]")).to_have_count(1)
     sign_in(page, live_server, "responsible")
     assert page.goto(f"{live_server}/calendar/departments").status == 403
     assert page.goto(f"{live_server}/calendar/departments/ДКС").status == 403

@@ -6,6 +6,7 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from engine import Actor, NewFile, ProcessEngine
@@ -51,7 +52,7 @@ def test_history_shows_form_titles_words_local_times_tables_and_links(
     analysis = page.locator("[data-test=history] tr[data-kind=task_completed]", has_text="Участники разбора")
     assert analysis.locator("table.rows").first.locator("th").all_inner_texts() == ["Подразделение",
                                                                                     "Действия по разбору"]
-    assert analysis.locator("table.rows").first.locator("tbody tr").count() == 2
+    expect(analysis.locator("table.rows").first.locator("tbody tr")).to_have_count(2)
     assert not re.search(r"\d{4}-\d{2}-\d{2}", page.inner_text("[data-test=history]")), "raw ISO date shown"
     assert "Поставить корректирующие задачи" in page.inner_text("[data-test=assignments]")
     shot(page, "07b-card-history")

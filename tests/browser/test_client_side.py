@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from engine import Actor, ProcessEngine
@@ -25,10 +26,10 @@ def test_the_responsible_answers_the_client_from_the_card(
     sign_in(page, live_server, "responsible")
     page.goto(f"{live_server}/complaints/{number}")
     incoming = page.locator("[data-test=conversation] li[data-direction=in]")
-    assert incoming.count() == 2
+    expect(incoming).to_have_count(2)
     assert "Прошу ускорить решение" in incoming.nth(0).inner_text()
-    assert incoming.nth(0).locator("[data-test=other-address]").count() == 1
-    assert incoming.nth(1).locator("[data-test=other-address]").count() == 0
+    expect(incoming.nth(0).locator("[data-test=other-address]")).to_have_count(1)
+    expect(incoming.nth(1).locator("[data-test=other-address]")).to_have_count(0)
     page.fill("input[name=subject]", "Перенос базы")
     page.click("[data-test=send-to-client]")
     assert "Напишите сообщение." in page.inner_text("[data-error-for=text]")

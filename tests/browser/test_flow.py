@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from engine import Actor, AppealInput, ProcessEngine
 from tests.browser.conftest import shot, sign_in
 
@@ -121,7 +123,8 @@ def test_complaint_from_registration_to_closed_stage_two(page: Any, live_server:
     kinds = [history.nth(i).get_attribute("data-kind") for i in range(history.count())]
     assert kinds.count("task_completed") == 9 and kinds[0] == "started"
     steps = page.locator("[data-test=steps] tbody tr")
-    assert steps.count() == 6 and "Выполнен" in steps.nth(3).inner_text()
+    expect(steps).to_have_count(6)
+    assert "Выполнен" in steps.nth(3).inner_text()
     shot(page, "07-complaint-card")
     page.goto(f"{base}/complaints?q={number}")
     assert number in page.inner_text("[data-test=complaints]")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from engine import ProcessEngine
 from tests.browser.conftest import shot, sign_in
 
@@ -60,7 +62,8 @@ def test_pages_refuse_roles_that_lack_them(page: Any, live_server: str, engine: 
     assert page.goto(f"{live_server}/complaints").status == 200
     page.context.clear_cookies()
     answer = page.goto(f"{live_server}/complaints?q=Ромашка")
-    assert answer.status == 401 and page.locator("input[name=login]").count() == 1
+    assert answer.status == 401
+    expect(page.locator("input[name=login]")).to_have_count(1)
     page.fill("input[name=login]", "executive")
     page.fill("input[name=password]", "demo")
     page.click("main button[type=submit]")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from playwright.sync_api import expect
 
 from engine import ProcessEngine
 from engine.history import vault
@@ -28,7 +29,7 @@ def test_qms_exports_a_history_that_verifies_and_sees_it_erased(page: Any, live_
     page.click("[data-test=history-link]")
     page.wait_for_selector("[data-test=chain-ok]")
     rows = page.locator("[data-test=chain] tbody tr")
-    assert rows.count() == instance_of(number).history_seq
+    expect(rows).to_have_count(instance_of(number).history_seq)
     assert rows.first.get_attribute("data-seq") == "1" and "Галина Николаевна ждёт звонка" in page.inner_text("main")
     shot(page, "history-chain")
     with page.expect_download() as waiting:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from engine import ProcessEngine
@@ -23,12 +24,13 @@ def test_qms_assigns_from_the_register_and_the_assignee_reports_from_the_inbox(
     sign_in(page, live_server, "qms")
     page.click("[data-test=nav-improvement]")
     page.wait_for_selector("[data-test=register]")
-    assert page.locator("[data-nonconformity]").count() == 2
+    expect(page.locator("[data-nonconformity]")).to_have_count(2)
     page.select_option("[data-test=filters] select[name=department]", "ОПР")
     page.click("[data-test=filters] button")
     page.wait_for_url("**/improvement?department=*")
     rows = page.locator("[data-nonconformity]")
-    assert rows.count() == 1 and opr in rows.inner_text() and dks not in rows.inner_text()
+    expect(rows).to_have_count(1)
+    assert opr in rows.inner_text() and dks not in rows.inner_text()
     task = page.locator(f"[data-action='{action.id}']")
     task.locator("select[name=assignee]").select_option("operator")
     task.locator("input[name=working_days]").fill("3")
@@ -48,7 +50,7 @@ def test_qms_assigns_from_the_register_and_the_assignee_reports_from_the_inbox(
     shot(page, "inbox-corrective-task")
     row.locator("[data-test=done]").click()
     page.wait_for_selector(".flash.ok")
-    assert page.locator(f"tr[data-action='{action.id}']").count() == 0
+    expect(page.locator(f"tr[data-action='{action.id}']")).to_have_count(0)
 
     sign_in(page, live_server, "qms")
     page.goto(f"{live_server}/improvement?department=ОПР")

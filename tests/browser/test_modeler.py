@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from engine import ProcessEngine
@@ -61,8 +62,8 @@ def test_owner_edits_validates_and_deploys_in_the_modeler(page: Any, live_server
     page.wait_for_selector("[data-test=status].error[data-done=validate]")
     problem = page.wait_for_selector("[data-test=problem][data-element=accept_breach]")
     assert "working_hours_afterr" in problem.inner_text()
-    assert page.locator(f"[data-shown-file='{STAGE1}'] [data-element-id=accept_breach].has-problem").count() == 1
-    assert page.locator("[data-problem-for=accept_breach]").count() == 1
+    expect(page.locator(f"[data-shown-file='{STAGE1}'] [data-element-id=accept_breach].has-problem")).to_have_count(1)
+    expect(page.locator("[data-problem-for=accept_breach]")).to_have_count(1)
     assert page.locator("[data-test=problem]").count() == page.locator("[data-element=accept_breach]").count() >= 1
     shot(page, "40-modeler-problem")
     page.click("[data-test=deploy]")
@@ -75,7 +76,8 @@ def test_owner_edits_validates_and_deploys_in_the_modeler(page: Any, live_server
     change(page, "timeDate", "working_hours_after(received_at, 2)")
     page.click("[data-test=validate]")
     page.wait_for_selector("[data-test=status].ok[data-done=validate]")
-    assert page.locator(".has-problem").count() == 0 and page.locator("[data-test=problem]").count() == 0
+    expect(page.locator(".has-problem")).to_have_count(0)
+    expect(page.locator("[data-test=problem]")).to_have_count(0)
 
     page.fill("[data-test=comment]", "Срок принятия — два рабочих часа")
     page.click("[data-test=save-draft]")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from engine import Actor, Bundle, ProcessEngine
@@ -57,7 +58,7 @@ def test_owner_sees_versions_and_the_diagram_of_one(page: Any, live_server: str,
     page.click("header nav >> text=Процессы")
     page.wait_for_url(f"{live_server}/processes")  # count() does not wait for the page the click opens
     rows = page.locator("[data-key=complaint] table[data-test=versions] tbody tr")
-    assert rows.count() == 2
+    expect(rows).to_have_count(2)
     newest = rows.nth(0).inner_text()
     assert "Владелец процесса" in newest and "Сломанный счётчик попыток" in newest
     assert rows.nth(1).locator("[data-test=instances]").inner_text() == "1"
@@ -67,7 +68,7 @@ def test_owner_sees_versions_and_the_diagram_of_one(page: Any, live_server: str,
     page.click("[data-file='stage1_correction.bpmn']")
     page.wait_for_selector("[data-shown-file='stage1_correction.bpmn'] [data-element-id=first_contact]")
     assert page.locator("[data-element-id=verify] .djs-label, [data-element-id=verify] text").count() > 0
-    assert page.locator("[data-test=form]").count() == len(Bundle.from_directory(PROCESSES).forms)
+    expect(page.locator("[data-test=form]")).to_have_count(len(Bundle.from_directory(PROCESSES).forms))
     shot(page, "31-process-version")
     sign_in(page, live_server, "responsible")
     assert page.goto(f"{live_server}/processes").status == 403
@@ -101,7 +102,8 @@ def test_instance_diagram_colours_the_four_states_and_shows_details(page: Any, l
     assert (fill_of(page, "stage1"), fill_of(page, "registered")) == (ACTIVE, COMPLETED)
     page.context.clear_cookies()
     answer = page.goto(f"{live_server}/complaints/{number}/diagram")
-    assert answer.status == 401 and page.locator("input[name=login]").count() == 1
+    assert answer.status == 401
+    expect(page.locator("input[name=login]")).to_have_count(1)
 
 
 def test_qms_retries_and_resolves_incidents(page: Any, live_server: str, engine: ProcessEngine,
@@ -149,7 +151,7 @@ def test_owner_compares_two_versions_on_the_diagram(page: Any, live_server: str,
     assert "/processes/complaint/diff?from=1&to=2" in page.url
     assert fill_of(page, "accept") == "rgb(255, 243, 196)"
     assert fill_of(page, "first_contact") not in ("rgb(255, 243, 196)", COMPLETED)
-    assert page.locator(".state-changed").count() == 1
+    expect(page.locator(".state-changed")).to_have_count(1)
     assert "accept.json" in page.inner_text("[data-test=forms-changed]")
     assert "нет" in page.inner_text("[data-test=removed]")
     page.click("[data-element-id=accept]")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from engine import ProcessEngine
 from tests.browser.conftest import shot, sign_in
 
@@ -39,11 +41,12 @@ def test_a_copied_session_stops_working_after_sign_out(page: Any, live_server: s
         stolen = thief.new_page()
         thief.add_cookies([session])
         stolen.goto(f"{live_server}/complaints")
-        assert stolen.locator("header .who").count() == 1
+        expect(stolen.locator("header .who")).to_have_count(1)
         page.click("header button:has-text('Выйти')")
         page.wait_for_url("**/login")
         answer = stolen.goto(f"{live_server}/complaints")
-        assert answer.status == 401 and stolen.locator("input[name=login]").count() == 1
-        assert stolen.locator("header .who").count() == 0
+        assert answer.status == 401
+        expect(stolen.locator("input[name=login]")).to_have_count(1)
+        expect(stolen.locator("header .who")).to_have_count(0)
     finally:
         thief.close()
