@@ -14,7 +14,9 @@ shipped diagrams, their free text blanked. What every state of an instance spell
 names, the serializer's keys, the process variables' names and codes) is then found in the dictionary instead
 of being written in each state: a complaint closed through both stages is stored in about two thirds of the
 bytes. The dictionary is part of the format and never changes (a test holds its digest); another one would be
-another mark. States written before it (mark 0x02: deflated without a dictionary) still decode.
+another mark. A CRC-32 of the ids and the text closes the bytes: a state damaged or cut short is refused
+(ValueError) rather than read as another workflow. States written before (mark 0x02: ids and text deflated
+together, without a dictionary) still decode.
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ WITHOUT_DICTIONARY = b"\x02"  # the compact form deflated without the preset dic
 MARKS = (MARK, WITHOUT_DICTIONARY)
 DICTIONARY = (Path(__file__).parent / "state_dictionary_1.json").read_bytes()
 _COUNT = struct.Struct("<I")
+_CRC = struct.Struct("<I")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _REFS = ("root", "last_task", "parent_task_id")
 _ROW_KEYS = ("id", "parent", "children", "last_state_change", "state", "task_spec")
@@ -141,7 +144,9 @@ def encode(dct: dict[str, Any], memo: Memo | None = None) -> bytes:
     packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, DICTIONARY)
     # The ids are random: they go as they are, outside the deflated text, where they would only lengthen the
     # codes of every literal and the distances back to the dictionary.
-    return MARK + table.to_bytes() + packer.compress(text) + packer.flush()
+    ids = table.to_bytes()
+    return (MARK + ids + packer.compress(text) + packer.flush()
+            + _CRC.pack(zlib.crc32(text, zlib.crc32(ids))))
 
 
 def text_of(dct: dict[str, Any]) -> bytes:
@@ -186,24 +191,29 @@ def _decode_workflow(body: dict[str, Any], ids: list[str], walk: list[int], cloc
 
 
 def decode(state: bytes) -> dict[str, Any]:
-    """The serialized workflow the compact bytes hold."""
-    if state[:1] == MARK:  # the ids as they are, then the text deflated with the dictionary
-        raw = memoryview(state)[1:]
-        (count,) = _COUNT.unpack_from(raw)
-        end = _COUNT.size + 16 * count
-        unpacker = zlib.decompressobj(-15, DICTIONARY)
-        text = unpacker.decompress(raw[end:]) + unpacker.flush()
-        if not unpacker.eof:
-            raise ValueError("a compact state cut short")
-    elif state[:1] == WITHOUT_DICTIONARY:  # the ids and the text deflated together
-        raw = memoryview(zlib.decompress(state[1:], -15))
-        (count,) = _COUNT.unpack_from(raw)
-        end = _COUNT.size + 16 * count
-        text = raw[end:]
-    else:
-        raise ValueError("not the compact form of a workflow")
-    ids = [_uuid_text(raw[i:i + 16]) for i in range(_COUNT.size, end, 16)]
-    return _decode_workflow(json.loads(bytes(text)), ids, [0], [0])
+    """The serialized workflow the compact bytes hold; ValueError for bytes that are not one, whole."""
+    try:
+        if state[:1] == MARK:  # the ids as they are, the text deflated with the dictionary, their CRC-32
+            raw = memoryview(state)[1:]
+            (count,) = _COUNT.unpack_from(raw)
+            end = _COUNT.size + 16 * count
+            unpacker = zlib.decompressobj(-15, DICTIONARY)
+            text = unpacker.decompress(raw[end:]) + unpacker.flush()
+            if not unpacker.eof or len(unpacker.unused_data) != _CRC.size:
+                raise ValueError("a compact state cut short, or with bytes after its end")
+            if _CRC.unpack(unpacker.unused_data)[0] != zlib.crc32(text, zlib.crc32(raw[:end])):
+                raise ValueError("a compact state that does not match its checksum")
+        elif state[:1] == WITHOUT_DICTIONARY:  # the ids and the text deflated together (no checksum)
+            raw = memoryview(zlib.decompress(state[1:], -15))
+            (count,) = _COUNT.unpack_from(raw)
+            end = _COUNT.size + 16 * count
+            text = raw[end:]
+        else:
+            raise ValueError("not the compact form of a workflow")
+        ids = [_uuid_text(raw[i:i + 16]) for i in range(_COUNT.size, end, 16)]
+        return _decode_workflow(json.loads(bytes(text)), ids, [0], [0])
+    except (struct.error, zlib.error, IndexError, KeyError, TypeError) as err:
+        raise ValueError(f"not a whole compact state: {err}") from err
 
 
 def _uuid_text(value: bytes | memoryview) -> str:

@@ -75,7 +75,17 @@ def test_a_state_written_without_the_dictionary_loads_and_is_written_with_it(eng
     assert open_task.bpmn_id == "correction"
 
 
-def test_a_state_cut_short_is_refused_not_read_as_less(engine: ProcessEngine, register) -> None:
+def test_a_damaged_state_is_refused_not_read_as_another_workflow(engine: ProcessEngine, register) -> None:
     state = _instance(register()).state
-    with pytest.raises(ValueError):
-        state_to_dict(state[:-8])
+    assert state_to_dict(state)["tasks"]
+    (count,) = compact_state._COUNT.unpack_from(state, 1)
+    in_ids, in_text = 1 + compact_state._COUNT.size + 3, 1 + compact_state._COUNT.size + 16 * count + 5
+    damaged = {
+        "cut short": state[:-8], "cut to the mark and a byte": state[:2], "a byte after the end": state + b"\0",
+        **{f"bit {bit} of byte {at}": state[:at] + bytes([state[at] ^ (1 << bit)]) + state[at + 1:]
+           for at in (in_ids, in_text, len(state) - 2) for bit in (0, 5)},
+    }
+    for what, bad in damaged.items():
+        with pytest.raises(ValueError):
+            state_to_dict(bad)
+            pytest.fail(f"{what}: decoded")
