@@ -71,3 +71,40 @@ def test_the_walk_answers_as_get_tasks_under_a_multi_instance_task(tmp_path: Any
         ready[0].run()
         workflow.do_engine_steps()
     assert walk.ready_human_tasks(workflow) == [] and workflow.is_completed()
+
+
+LOOP = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x">
+  <bpmn:process id="loop" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="init" />
+    <bpmn:scriptTask id="init"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:script>i = 0</bpmn:script></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="init" targetRef="step" />
+    <bpmn:scriptTask id="step"><bpmn:incoming>f2</bpmn:incoming><bpmn:incoming>back</bpmn:incoming>
+      <bpmn:outgoing>f3</bpmn:outgoing><bpmn:script>i = i + 1</bpmn:script></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f3" sourceRef="step" targetRef="gw" />
+    <bpmn:exclusiveGateway id="gw" default="out"><bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>back</bpmn:outgoing>
+      <bpmn:outgoing>out</bpmn:outgoing></bpmn:exclusiveGateway>
+    <bpmn:sequenceFlow id="back" sourceRef="gw" targetRef="step">
+      <bpmn:conditionExpression>i &lt; LOOPS</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="out" sourceRef="gw" targetRef="review" />
+    <bpmn:userTask id="review"><bpmn:incoming>out</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing></bpmn:userTask>
+    <bpmn:sequenceFlow id="f4" sourceRef="review" targetRef="end" />
+    <bpmn:endEvent id="end"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+@pytest.mark.parametrize("loops", [490, 499, 520])
+def test_a_tree_as_deep_as_spiffworkflows_limit_gets_its_own_answer(tmp_path: Any, loops: int) -> None:
+    """SpiffWorkflow's iterator goes no deeper than 1,000 tasks: at that depth the walk gives its answer."""
+    path = tmp_path / "loop.bpmn"
+    path.write_text(LOOP.replace("LOOPS", str(loops)))
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_file(str(path))
+    workflow = BpmnWorkflow(parser.get_spec("loop"), {})
+    workflow.do_engine_steps()
+    assert [t.id for t in walk.ready_human_tasks(workflow)] == [t.id for t in _theirs_ready(workflow)]
+    assert [t.id for t in walk.timer_tasks(workflow)] == [t.id for t in _theirs_timers(workflow)]
+    assert len(workflow.tasks) > 950  # the tree reaches (or nearly reaches) the limit
