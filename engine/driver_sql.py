@@ -7,6 +7,7 @@ result set-up) costs more than the statement itself, and nothing is needed back 
 """
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,16 +31,20 @@ class DriverStatement:
                                    [dict(zip(names, c, strict=True)) for c in converted])
 
 
-_COMPILED: dict[tuple[Any, type, str], DriverStatement] = {}
+# Per dialect object (an engine's own: two engines of one dialect may convert differently, a PostgreSQL one
+# without native UUIDs say), then per statement.
+_COMPILED: weakref.WeakKeyDictionary[Any, dict[Any, DriverStatement]] = weakref.WeakKeyDictionary()
 
 
 def compiled(key: Any, build: Callable[[str], Any], table: Table, dialect: Any) -> DriverStatement:
     """The statement `build(dialect name)` writing `table`, compiled for `dialect` once under `key`."""
-    cache_key = (key, type(dialect), dialect.paramstyle)
-    found = _COMPILED.get(cache_key)
+    known = _COMPILED.get(dialect)
+    if known is None:
+        known = _COMPILED[dialect] = {}
+    found = known.get(key)
     if found is None:
         done = build(dialect.name).compile(dialect=dialect)
         order = list(done.positiontup) if done.positional else list(done.binds)
         params = [(name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in order]
-        found = _COMPILED[cache_key] = DriverStatement(str(done), params, done.positional)
+        found = known[key] = DriverStatement(str(done), params, done.positional)
     return found
