@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -66,7 +67,16 @@ class Runtime:
         self.script_engine = make_script_engine(deadlines.helpers(self.calendars.current), settings.script_limits)
         self.warm = warm.WarmCache(settings.warm_cache_size)
         self.on_timer_armed: Callable[[dt.datetime], None] | None = None
-        self._armed: list[dt.datetime] = []
+        # Due times armed by the transaction running on each thread (requests and the scheduler's tick share
+        # this runtime): one thread's transaction must neither clear nor take another's.
+        self._local = threading.local()
+
+    @property
+    def _armed(self) -> list[dt.datetime]:
+        armed: list[dt.datetime] | None = getattr(self._local, "armed", None)
+        if armed is None:
+            armed = self._local.armed = []
+        return armed
 
     # --- steps of the use cases --------------------------------------------------------------
     @contextmanager
@@ -84,7 +94,8 @@ class Runtime:
             leaving = self.warm.settle(s)
             s.commit()
             self.warm.keep(leaving)
-            armed, self._armed = list(self._armed), []
+            armed = list(self._armed)
+            self._armed.clear()
             for due_at in armed:
                 if self.on_timer_armed is not None:
                     self.on_timer_armed(due_at)
