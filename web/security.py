@@ -39,6 +39,7 @@ class SessionCookies(SecureCookieSessionInterface):
     Its signing serializer is built once per set of keys rather than on every request (API calls included)."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._signing: tuple[tuple[object, ...], URLSafeTimedSerializer | None] | None = None
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:

@@ -28,16 +28,12 @@ from models import (
 )
 
 
-def ready_human_tasks(workflow: BpmnWorkflow) -> list[Any]:
-    return walk.ready_human_tasks(workflow)
-
-
 def current_data(workflow: BpmnWorkflow, ready: list[Any] | None = None) -> dict[str, Any]:
     """The process variables as they stand: the data a waiting person would see next (`ready`: the ready
     human tasks, when the caller has them)."""
     if workflow.is_completed():
         return dict(workflow.data)
-    ready = ready_human_tasks(workflow) if ready is None else ready
+    ready = walk.ready_human_tasks(workflow) if ready is None else ready
     if ready:
         return dict(max(ready, key=lambda t: t.last_state_change).data)
     done = list(workflow.get_tasks(state=TaskState.COMPLETED))
@@ -70,7 +66,7 @@ def sync_tasks(session: Session, instance: ProcessInstance, complaint: Complaint
                deployed: Deployed, lane_groups: dict[str, str], actor: Actor, now: dt.datetime,
                known: InstanceRows, ready_tasks: list[Any] | None = None) -> list[Task]:
     """Open a row for every new ready human task and cancel rows whose task went away."""
-    ready = {str(t.id): t for t in (ready_human_tasks(workflow) if ready_tasks is None else ready_tasks)}
+    ready = {str(t.id): t for t in (walk.ready_human_tasks(workflow) if ready_tasks is None else ready_tasks)}
     rows = {r.id: r for r in known.tasks.values() if r.status == "open"}
     for task_id, row in rows.items():
         if task_id not in ready:

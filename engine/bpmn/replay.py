@@ -11,7 +11,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.bpmn import forms, projection, step_rules
+from engine.bpmn import forms, step_rules, walk
 from engine.bpmn.running import StepError, run_step
 from engine.errors import InvalidInput
 from engine.history import vault
@@ -75,7 +75,7 @@ def recorded_runs(s: Session, key: str, limit: int = DEFAULT_LIMIT) -> list[Reco
 
 
 def _ready(workflow: BpmnWorkflow) -> list[Any]:
-    return sorted(projection.ready_human_tasks(workflow), key=lambda t: t.task_spec.bpmn_id)
+    return sorted(walk.ready_human_tasks(workflow), key=lambda t: t.task_spec.bpmn_id)
 
 
 def _outcome(run: Recorded, outcome: str, path: list[str], **extra: Any) -> dict[str, Any]:

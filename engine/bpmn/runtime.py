@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import column_checks
-from engine.bpmn import bounds, direct_writes, projection, warm
+from engine.bpmn import bounds, direct_writes, projection, walk, warm
 from engine.bpmn import rows as instance_rows
 from engine.bpmn.definitions import Definitions, Deployed
 from engine.bpmn.persistence import dump_workflow, load_workflow
@@ -177,7 +177,7 @@ class Runtime:
               actor: Actor, now: dt.datetime, ready: list[Any] | None = None) -> None:
         """`ready`: the workflow's ready human tasks as it stands now, when the caller has them already."""
         with s.no_autoflush:
-            ready = projection.ready_human_tasks(workflow) if ready is None else ready
+            ready = walk.ready_human_tasks(workflow) if ready is None else ready
             data = projection.current_data(workflow, ready)
             complaint = projection.complaint_of(s, instance)
             rows = instance_rows.of(s, instance)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import column_checks
-from engine.bpmn import compare, definitions, diagram, drafts, forms, locking, projection, step_rules
+from engine.bpmn import compare, definitions, diagram, drafts, forms, locking, projection, step_rules, walk
 from engine.bpmn import rows as instance_rows
 from engine.bpmn.checks import Rules
 from engine.bpmn.definitions import Bundle
@@ -144,7 +144,7 @@ def _complete_task(rt: Runtime, task_id: str, data: dict[str, Any], actor: Actor
         rt.advance(s, instance, workflow, actor, now, complete)
         row.status, row.completed_at, row.completed_by = "completed", now, actor.name
         timers.complete_step(known, row.step, row.created_at, rt.calendars.current(), now)
-        ready = projection.ready_human_tasks(workflow)
+        ready = walk.ready_human_tasks(workflow)
         after = projection.current_data(workflow, ready)
         projection.record(s, instance, actor, "task_completed", now,
                           {"form": data, "changed": projection.changes({**before, **data}, after)}, row)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.bpmn import projection
+from engine.bpmn import projection, walk
 from engine.bpmn.runtime import Runtime
 from engine.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from engine.improvement import overdue
@@ -108,7 +108,7 @@ def _change(rt: Runtime, action_id: int, actor: Actor, kind: str, change: Change
         position = [a.id for a in complaint.corrective_actions].index(found.id)
         deployed = rt.definitions.get(s, instance.definition_id)
         workflow = rt.load(instance, deployed)
-        holders = [t for t in projection.ready_human_tasks(workflow)
+        holders = [t for t in walk.ready_human_tasks(workflow)
                    if isinstance(t.data.get("corrective_actions"), list)
                    and len(t.data["corrective_actions"]) > position]
         if not holders:

@@ -19,10 +19,11 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.bpmn import walk
 from engine.bpmn.projection import record
 from engine.people.actor import Actor
 from engine.time.deadlines import iso
-from engine.time.timers import set_task_due_dates, timer_tasks
+from engine.time.timers import set_task_due_dates
 from models import Complaint, Deadline, ProcessInstance, Timer
 
 
@@ -40,7 +41,7 @@ def recompute(workflow: BpmnWorkflow, fired: Collection[str] = ()) -> list[Move]
     `fired` (ids whose rows fired: notice timers, which SpiffWorkflow holds waiting until the instance is next
     loaded) have happened and do not move."""
     moves = []
-    for task in timer_tasks(workflow):
+    for task in walk.timer_tasks(workflow):
         old = task._get_internal_data("event_value")
         if task.state != TaskState.WAITING or not isinstance(old, str) or str(task.id) in fired:
             continue

@@ -22,10 +22,6 @@ from models import Complaint, Deadline, ProcessInstance, Timer
 STATE = {TaskState.WAITING: "pending", TaskState.READY: "pending", TaskState.COMPLETED: "fired"}
 
 
-def timer_tasks(workflow: BpmnWorkflow) -> list[Any]:
-    return walk.timer_tasks(workflow)
-
-
 def _due(task: Any) -> dt.datetime | None:
     value = task.task_spec.event_definition.details(task).value
     if isinstance(value, str):
@@ -38,7 +34,7 @@ def sync(s: Session, instance: ProcessInstance, workflow: BpmnWorkflow, complain
     """Bring the timer rows in line with the workflow; returns the newly armed ones."""
     rows = known.timers
     seen, armed = set(), []
-    for task in timer_tasks(workflow):
+    for task in walk.timer_tasks(workflow):
         tid = str(task.id)
         if tid in known.settled_timers:
             continue
@@ -210,7 +206,7 @@ def move_dues(s: Session, instance: ProcessInstance, workflow: BpmnWorkflow) -> 
     rows = {r.id: r for r in s.scalars(select(Timer).where(Timer.instance_id == instance.id,
                                                            Timer.status == "pending"))}
     moved = []
-    for task in timer_tasks(workflow):
+    for task in walk.timer_tasks(workflow):
         row, due = rows.get(str(task.id)), _due(task)
         if row is None or due is None or task.state != TaskState.WAITING or _same_moment(row.due_at, due):
             continue

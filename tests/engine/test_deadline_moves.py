@@ -9,7 +9,7 @@ import time_machine
 from sqlalchemy import select
 
 from engine import Actor, ProcessEngine
-from engine.time.timers import timer_tasks
+from engine.bpmn.walk import timer_tasks
 from models import ProcessInstance, Timer, db
 from tests.conftest import history_events
 from tests.engine.test_deadlines import deadlines, local, msk, open_task, outbox
