@@ -24,8 +24,10 @@ class EngineSettings:
     timezone: str = "Europe/Moscow"
     week: dict[int, tuple[Period, ...]] = field(default_factory=lambda: dict(DEFAULT_WEEK))
     warning_fraction: float = 0.75
-    # Instances whose workflow and projection rows stay loaded in each process after a save (0: none).
-    warm_cache_size: int = 1024
+    # Instances whose workflow and projection rows stay loaded in each process after a save (0: none). Each
+    # holds some 800 objects the garbage collector walks at every full collection, stopping every thread:
+    # 1,024 of them made pauses of up to a second; a use case's next step on the same instance needs few.
+    warm_cache_size: int = 256
     # How long a web worker trusts the API client it read for a token; a revocation made elsewhere (another
     # worker, the CLI) takes effect within this many seconds, one made through the same engine at once.
     api_token_seconds: float = 5.0

@@ -25,6 +25,7 @@ def register(app: Flask) -> None:
     import signal
     import threading
 
+    from web.process_memory import settle_after_start
     from web.scheduling import build_scheduler
 
     @app.cli.command("serve")
@@ -36,6 +37,7 @@ def register(app: Flask) -> None:
 
         require_current_schema(app)
         scheduler = build_scheduler(app)
+        settle_after_start()
         scheduler.start()
         try:
             run_simple(host, port, app, threaded=True, use_reloader=False)
@@ -49,6 +51,7 @@ def register(app: Flask) -> None:
         scheduler = build_scheduler(app)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        settle_after_start()
         scheduler.start()
         click.echo("timer scheduler running; Ctrl-C stops it")
         try:
