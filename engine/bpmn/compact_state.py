@@ -118,12 +118,16 @@ def _encode_workflow(wf: dict[str, Any], table: _Table, clock: list[int], memo: 
         raise NotCompact("a workflow of an unexpected shape")
     derived = {child: key for key, task in wf["tasks"].items() for child in task.get("children", ())}
     rows = []
+    places, add = table.place, table.add  # every row's id is in the table already: a lookup finds most ids
     for key, task in wf["tasks"].items():
         extra, units = _worked_out(key, task, memo, used)
-        place = table.add(key)
+        place = places[key]
         if task["parent"] != derived.get(key):
             extra = {**extra, "parent": table.ref(task["parent"])}
-        row = [task["task_spec"], task["state"], units - clock[0], [table.add(c) - place for c in task["children"]]]
+        children = [(places.get(c) if type(c) is str else None) for c in task["children"]]
+        if None in children:  # an id that is no row's (or not an id at all): the table adds it, or refuses it
+            children = [add(c) for c in task["children"]]
+        row = [task["task_spec"], task["state"], units - clock[0], [c - place for c in children]]
         if extra:
             row.append(extra)
         rows.append(row)
