@@ -25,8 +25,8 @@ def _command(kind: str, port: int, workers: int) -> list[str]:
     if kind == "serve":  # what `make run` starts: werkzeug threaded, with the timer scheduler
         return [str(bin_dir / "complaint-desk"), "serve", "--host", "127.0.0.1", "--port", str(port)]
     if kind == "gunicorn":  # deploy/Procfile's web
-        return [str(bin_dir / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-                "web.app:create_app()"]
+        return [str(bin_dir / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "-w", str(workers),
+                "-b", f"127.0.0.1:{port}", "--log-level", "warning", "web.app:create_app()"]
     raise ValueError(f"unknown server {kind}")
 
 
