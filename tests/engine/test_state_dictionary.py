@@ -89,3 +89,16 @@ def test_a_damaged_state_is_refused_not_read_as_another_workflow(engine: Process
         with pytest.raises(ValueError):
             state_to_dict(bad)
             pytest.fail(f"{what}: decoded")
+
+
+def test_a_child_that_is_no_row_is_kept_and_one_that_is_no_id_is_refused(engine: ProcessEngine, register) -> None:
+    """The encoder finds children among the rows it has placed; any other child goes through the table: an id of
+    no row is still given back exactly, something that is not an id sends the state to the plain form."""
+    dct = state_to_dict(_instance(register()).state)
+    task = next(t for t in dct["tasks"].values() if t["children"])
+    stray = "0f0e0d0c-0b0a-4908-8706-050403020100"
+    task["children"] = [stray, *task["children"]]
+    assert compact_state.decode(compact_state.encode(dct)) == dct
+    task["children"] = ["not-an-id", *task["children"][1:]]
+    with pytest.raises(compact_state.NotCompact):
+        compact_state.encode(dct)
