@@ -23,7 +23,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinitio
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
-from sqlalchemy import Row, bindparam, insert, select, tuple_, update
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session, defer, joinedload
 
 from engine.bpmn.definitions import Deployed
@@ -157,9 +157,15 @@ def _write(s: Session, firing: list[tuple[ProcessInstance, list[Row[Any]]]], now
                              .values(status="fired", fired_at=now).execution_options(synchronize_session=False))
     if marked_fired.rowcount != len(ids):  # SQLite has no row locks: a completion cancelled one meanwhile
         raise ConcurrentUpdate(Message("Someone else changed this process at the same moment; reload."))
-    for kind, steps in marked.items():
-        s.execute(update(Deadline).where(tuple_(Deadline.business_key, Deadline.step).in_(steps))
-                  .values({MARKS[kind]: now}).execution_options(synchronize_session=False))
+    # One UPDATE per (kind, step), keyed by the step and a plain list of numbers: PostgreSQL plans a
+    # `(business_key, step) IN (…)` of a hundred pairs as a hundred-branch OR and walks it for every row.
+    for kind, pairs in marked.items():
+        by_step: dict[str, list[str]] = defaultdict(list)
+        for key, step in sorted(pairs):
+            by_step[step].append(key)
+        for step, numbers in by_step.items():
+            s.execute(update(Deadline).where(Deadline.step == step, Deadline.business_key.in_(numbers))
+                      .values({MARKS[kind]: now}).execution_options(synchronize_session=False))
     if outbox:
         s.execute(insert(Outbox), outbox)
 
