@@ -27,6 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.figures import percentile  # noqa: E402
 from bench.lifecycle import APPEAL, make_app  # noqa: E402
 from bench.serving import app_process  # noqa: E402
 
@@ -131,7 +132,7 @@ def main() -> None:
           f"python {platform.python_version()}, database: {url.split(':')[0]}, gunicorn {args.workers} sync workers, "
           f"{args.clients} clients x {args.requests} complaints after {args.warmup} untimed each")
     print(f"{len(latencies) / took:.1f} appeals/s; latency p50 {statistics.median(ordered) * 1000:.0f} ms, "
-          f"p99 {ordered[int(len(ordered) * 0.99) - 1] * 1000:.0f} ms; errors: {len(errors)}")
+          f"p99 {percentile(ordered, 0.99) * 1000:.0f} ms; errors: {len(errors)}")
     print(f"CPU per appeal: gunicorn workers {cpu_ms:.1f} ms, PostgreSQL backends {db_cpu_ms:.1f} ms "
           f"({len(backends)} connections; 0 on SQLite or a remote server); on {os.cpu_count()} idle cores that "
           f"would allow at most {(os.cpu_count() or 1) * 1000 / max(cpu_ms + db_cpu_ms, 0.001):.0f} appeals/s")
@@ -139,7 +140,7 @@ def main() -> None:
         print("  " + line)
     print(json.dumps({"appeals_per_second": round(len(latencies) / took, 1),
                       "p50_ms": round(statistics.median(ordered) * 1000, 1),
-                      "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 1), "errors": len(errors)}))
+                      "p99_ms": round(percentile(ordered, 0.99) * 1000, 1), "errors": len(errors)}))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from SpiffWorkflow.util.task import TaskState  # noqa: E402
 from sqlalchemy import event, select  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
+from bench.figures import percentile  # noqa: E402
 from bench.serving import app_process  # noqa: E402
 from engine.time.calendar import WorkCalendar  # noqa: E402
 from engine.time.deadlines import helpers  # noqa: E402
@@ -266,7 +267,7 @@ def main() -> None:
                        ("c", f"HTTP API ({args.server})")):
         print(f"({key}) {label:38s} {med[key]:8.2f} ms/lifecycle  {med[key] / steps:7.2f} ms/task")
     print(f"POST /tasks/{{id}}/complete over HTTP: median {complete_ms:.2f} ms, "
-          f"p90 {sorted(completions)[int(len(completions) * 0.9)] * 1000:.2f} ms")
+          f"p90 {percentile(completions, 0.9) * 1000:.2f} ms")
     print(f"SQL statements (COMMIT excluded): per registration median {statistics.median(per_registration):.0f} "
           f"(max {max(per_registration)}), per task completion median {statistics.median(per_completion):.0f} "
           f"(max {max(per_completion)})")

@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import select  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
+from bench.figures import percentile  # noqa: E402
 from bench.lifecycle import make_app  # noqa: E402
 
 CLIENTS = [("ООО «Ромашка»", "7707083893"), ("РРМОО", "6165456519"), ("ИП Иванов", "500100732259")]
@@ -95,7 +96,7 @@ def main() -> None:
           f"{args.complaints} complaints loaded in {filled:.0f} s")
     for path, samples in results.items():
         print(f"{path:45s} median {statistics.median(samples) * 1000:7.1f} ms   "
-              f"p90 {sorted(samples)[int(len(samples) * 0.9) - 1] * 1000:7.1f} ms")
+              f"p90 {percentile(samples, 0.9) * 1000:7.1f} ms")
 
 
 if __name__ == "__main__":

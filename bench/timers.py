@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 import time_machine  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
+from bench.figures import percentile  # noqa: E402
 from bench.lifecycle import APPEAL, make_app  # noqa: E402
 from web.process_memory import settle_after_start  # noqa: E402
 
@@ -228,9 +229,8 @@ def main() -> None:
     print(f"tick with nothing due: {idle * 1000:.2f} ms (median of 20)")
     for name, rate in calendar_rate().items():
         print(f"calendar {name}: {rate:,.0f} calls/s")
-    ordered = sorted(lags)
     print(json.dumps({"fired_per_second": round(due / took, 1) if took else None,
-                      "lag_p99_ms": round(ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000, 1),
+                      "lag_p99_ms": round(percentile(lags, 0.99) * 1000, 1),
                       "tick_empty_ms": round(idle * 1000, 2)}))
 
 
