@@ -193,8 +193,8 @@ class ProcessEngine:
     def fire_due_timers(self, now: dt.datetime | None = None) -> list[str]:
         return time.fire_due_timers(self.runtime, now)
 
-    def pending_timer_dues(self) -> list[dt.datetime]:
-        return time.pending_timer_dues(self.runtime)
+    def next_timer_due(self, after: dt.datetime) -> dt.datetime | None:
+        return time.next_timer_due(self.runtime, after)
 
     def what_if(self, received_at: dt.datetime, department: str | None = None) -> dict[str, Any]:
         return time.what_if(self.runtime, received_at, department)

@@ -1,6 +1,7 @@
 """Builds the scheduler's tick around an application context and wires it to the engine."""
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 from flask import Flask
@@ -16,9 +17,9 @@ def build_scheduler(app: Flask) -> TimerScheduler:
         with lock, app.app_context():
             return engine.fire_due_timers()
 
-    def pending() -> list:
+    def next_due(after: dt.datetime) -> dt.datetime | None:
         with app.app_context():
-            return engine.pending_timer_dues()
+            return engine.next_timer_due(after)
 
     deliver_lock = threading.Lock()
 
@@ -46,7 +47,7 @@ def build_scheduler(app: Flask) -> TimerScheduler:
         with app.app_context():
             return engine.apply_retention()
 
-    scheduler = TimerScheduler(tick, pending, app.config["SCHEDULER_POLL_SECONDS"],
+    scheduler = TimerScheduler(tick, next_due, app.config["SCHEDULER_POLL_SECONDS"],
                                {"outbox": (deliver, app.config["OUTBOX_POLL_SECONDS"]),
                                 "appeal-reminders": (appeal_reminders, app.config["REMINDER_POLL_SECONDS"]),
                                 "corrective-overdue": (corrective_overdue, app.config["REMINDER_POLL_SECONDS"])},

@@ -7,7 +7,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn import rows as instance_rows
@@ -168,8 +168,9 @@ def rearm_failed(s: Session, instance_id: int) -> None:
             known.timers[timer.id] = timer
 
 
-def pending_dues(s: Session) -> list[dt.datetime]:
-    return list(s.scalars(select(Timer.due_at).where(Timer.status == "pending").order_by(Timer.due_at)))
+def next_pending_due(s: Session, after: dt.datetime) -> dt.datetime | None:
+    """The earliest due moment of a pending timer later than `after` (one index lookup)."""
+    return s.scalar(select(func.min(Timer.due_at)).where(Timer.status == "pending", Timer.due_at > after))
 
 
 def deadline_timer_specs(deployed: Any) -> list[Any]:

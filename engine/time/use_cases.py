@@ -24,8 +24,9 @@ def fire_due_timers(rt: Runtime, now: dt.datetime | None = None) -> list[str]:
     return firing.fire_due_timers(rt, now)
 
 
-def pending_timer_dues(rt: Runtime) -> list[dt.datetime]:
-    return timers.pending_dues(rt.session)
+def next_timer_due(rt: Runtime, after: dt.datetime) -> dt.datetime | None:
+    """When the next pending timer falls due after `after`: the scheduler's one exact wake-up."""
+    return timers.next_pending_due(rt.session, after)
 
 
 def what_if(rt: Runtime, received_at: dt.datetime, department: str | None = None) -> dict[str, Any]:

@@ -1,0 +1,134 @@
+"""The timer scheduler keeps one exact wake-up, for the earliest timer due, and each tick sets the next one."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+import time_machine
+
+from engine.time.scheduler import WAKE_AFTER_DUE, WAKE_JOB, TimerScheduler
+
+NOW = dt.datetime(2025, 11, 24, 9, 0, tzinfo=dt.UTC)
+
+
+class Table:
+    """What the timer table answers: the pending due moments."""
+
+    def __init__(self, *dues: dt.datetime) -> None:
+        self.dues, self.asked, self.ticks = list(dues), [], 0
+
+    def next_due(self, after: dt.datetime) -> dt.datetime | None:
+        self.asked.append(after)
+        later = [d for d in self.dues if d > after]
+        return min(later) if later else None
+
+    def tick(self) -> None:
+        self.ticks += 1
+        self.dues = [d for d in self.dues if d >= dt.datetime.now(dt.UTC)]  # what fell due fired
+
+
+def wake_ups(scheduler: TimerScheduler) -> list[tuple[str, dt.datetime]]:
+    return [(job.id, job.next_run_time) for job in scheduler._scheduler.get_jobs() if job.id.startswith("due-")]
+
+
+@pytest.fixture
+def paused() -> Any:
+    """Schedulers whose APScheduler runs paused: jobs are stored and replaced as when running, none is run."""
+    made: list[TimerScheduler] = []
+
+    def make(*args: Any, **kwargs: Any) -> TimerScheduler:
+        scheduler = TimerScheduler(*args, **kwargs)
+        scheduler._scheduler.start(paused=True)
+        made.append(scheduler)
+        return scheduler
+
+    yield make
+    for scheduler in made:
+        scheduler.shutdown(wait=True)
+
+
+@pytest.fixture
+def clock() -> Any:
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def test_a_later_timer_sets_no_second_wake_up_and_an_earlier_one_moves_it(clock: Any, paused: Any) -> None:
+    table = Table()
+    scheduler = paused(table.tick, table.next_due)
+    scheduler.arm(NOW + dt.timedelta(hours=1))
+    for minutes in (61, 90, 600):
+        scheduler.arm(NOW + dt.timedelta(minutes=minutes))
+    assert wake_ups(scheduler) == [(WAKE_JOB, NOW + dt.timedelta(hours=1) + WAKE_AFTER_DUE)]
+    scheduler.arm(NOW + dt.timedelta(minutes=30))
+    assert wake_ups(scheduler) == [(WAKE_JOB, NOW + dt.timedelta(minutes=30) + WAKE_AFTER_DUE)]
+
+
+def test_a_timer_already_due_wakes_at_once(clock: Any, paused: Any) -> None:
+    scheduler = paused(lambda: None, lambda _after: None)
+    scheduler.arm(NOW + dt.timedelta(hours=1))
+    scheduler.arm(NOW - dt.timedelta(hours=3))
+    assert wake_ups(scheduler) == [(WAKE_JOB, NOW)]
+
+
+def test_each_wake_up_ticks_then_sets_the_next_from_the_table(clock: Any, paused: Any) -> None:
+    first, second = NOW + dt.timedelta(minutes=5), NOW + dt.timedelta(hours=2)
+    table = Table(first, second)
+    scheduler = paused(table.tick, table.next_due)
+    scheduler.arm(first)
+    clock.move_to(first + WAKE_AFTER_DUE)
+    scheduler._wake()
+    assert table.ticks == 1
+    assert table.asked == [first + WAKE_AFTER_DUE]  # what fell due after the tick began, not before
+    assert wake_ups(scheduler) == [(WAKE_JOB, second + WAKE_AFTER_DUE)]
+
+
+def test_a_timer_armed_while_a_wake_up_ticks_gets_its_own(clock: Any, paused: Any) -> None:
+    """The wake-up that is running is spent: a timer armed meanwhile is not taken as covered by it."""
+    table = Table()
+    scheduler = paused(table.tick, table.next_due)
+    scheduler.arm(NOW)
+    armed_meanwhile = NOW + dt.timedelta(seconds=30)
+
+    def tick() -> None:
+        scheduler.arm(armed_meanwhile)
+
+    scheduler._tick = tick
+    scheduler._wake()
+    assert wake_ups(scheduler) == [(WAKE_JOB, armed_meanwhile + WAKE_AFTER_DUE)]
+
+
+def test_a_wake_up_that_never_began_stops_holding_back_new_ones(clock: Any, paused: Any) -> None:
+    scheduler = paused(lambda: None, lambda _after: None)
+    scheduler.arm(NOW + dt.timedelta(seconds=10))
+    scheduler._scheduler.remove_job(WAKE_JOB)  # lost, say, with a scheduler restarted under it
+    clock.move_to(NOW + dt.timedelta(minutes=1))
+    scheduler.arm(NOW + dt.timedelta(minutes=20))
+    assert wake_ups(scheduler) == [(WAKE_JOB, NOW + dt.timedelta(minutes=20) + WAKE_AFTER_DUE)]
+
+
+def test_a_failing_read_of_the_next_due_leaves_the_poll_to_it(clock: Any, caplog: Any, paused: Any) -> None:
+    def broken(_after: dt.datetime) -> dt.datetime | None:
+        raise RuntimeError("database away")
+
+    ticks: list[int] = []
+    scheduler = paused(lambda: ticks.append(1), broken)
+    scheduler._tick_and_arm_next()
+    assert ticks == [1] and wake_ups(scheduler) == []
+    assert "reading the next due timer failed" in caplog.text
+
+
+def test_start_sets_one_wake_up_for_the_earliest_future_timer(clock: Any) -> None:
+    dues = [NOW - dt.timedelta(hours=1)] + [NOW + dt.timedelta(minutes=m) for m in (45, 10, 300)]
+    table = Table(*dues)
+    scheduler = TimerScheduler(table.tick, table.next_due, poll_seconds=3600)
+    scheduler._scheduler.start(paused=True)  # start() adds its jobs to a paused scheduler: none runs here
+    scheduler._scheduler.start = lambda: None  # type: ignore[method-assign]
+    try:
+        scheduler.start()
+        assert table.asked == [NOW]
+        assert wake_ups(scheduler) == [(WAKE_JOB, NOW + dt.timedelta(minutes=10) + WAKE_AFTER_DUE)]
+        assert "poll" in scheduler.jobs
+    finally:
+        scheduler.shutdown(wait=True)
