@@ -13,6 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
@@ -37,6 +38,7 @@ class TimerScheduler:
                       for name, (job, spec) in (cron or {}).items()}
         self._scheduler = BackgroundScheduler(timezone=dt.UTC, job_defaults={
             "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+        self._scheduler.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES)
 
     def _run(self, job: Callable[[], object] | None = None) -> None:
         try:
@@ -59,6 +61,13 @@ class TimerScheduler:
             # that comes while the previous one still ticks must not be skipped as "already running".
             self._scheduler.add_job(self._wake, "date", run_date=run_at, id=WAKE_JOB, replace_existing=True,
                                     max_instances=2)
+
+    def _skipped(self, event: JobSubmissionEvent) -> None:
+        """APScheduler skipped (and dropped) a wake-up because two were still running: it is not set any more.
+        Those two each tick and set the next one after; arms made meanwhile must not count on the skipped one."""
+        if event.job_id == WAKE_JOB:
+            with self._lock:
+                self._wake_at = None
 
     def _wake(self) -> None:
         with self._lock:

@@ -132,3 +132,35 @@ def test_start_sets_one_wake_up_for_the_earliest_future_timer(clock: Any) -> Non
         assert "poll" in scheduler.jobs
     finally:
         scheduler.shutdown(wait=True)
+
+
+def test_a_wake_up_skipped_because_two_still_run_holds_nothing_back(clock: Any, paused: Any) -> None:
+    """APScheduler drops a date job it skips for `max_instances`: the wake-up it was is gone, so the next arm
+    sets one instead of counting on it."""
+    from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
+
+    scheduler = paused(lambda: None, lambda _after: None)
+    scheduler.arm(NOW + dt.timedelta(milliseconds=100))
+    scheduler._scheduler.remove_job(WAKE_JOB)  # what APScheduler does with a date job it skips
+    scheduler._scheduler._dispatch_event(JobSubmissionEvent(EVENT_JOB_MAX_INSTANCES, WAKE_JOB, "default",
+                                                            [NOW + WAKE_AFTER_DUE]))
+    scheduler.arm(NOW + dt.timedelta(seconds=5))
+    assert wake_ups(scheduler) == [(WAKE_JOB, NOW + dt.timedelta(seconds=5) + WAKE_AFTER_DUE)]
+
+
+def test_the_next_due_comes_from_the_timer_table(engine: Any, register: Any) -> None:
+    """What a wake-up reads: the earliest pending due moment strictly after the one given, as an aware moment,
+    on SQLite (integer moments) as on PostgreSQL."""
+    from sqlalchemy import select
+
+    from models import Timer, db
+
+    with time_machine.travel(dt.datetime(2025, 11, 24, 6, 0, tzinfo=dt.UTC), tick=False):
+        number = register()
+    dues = sorted(db.session.scalars(select(Timer.due_at).where(Timer.business_key == number,
+                                                                Timer.status == "pending")))
+    assert len(dues) >= 2
+    first = engine.next_timer_due(dt.datetime(2025, 11, 24, 6, 0, tzinfo=dt.UTC))
+    assert first == dues[0] and first.utcoffset() == dt.timedelta(0)
+    assert engine.next_timer_due(dues[0]) == next(d for d in dues if d > dues[0])
+    assert engine.next_timer_due(dues[-1]) is None
