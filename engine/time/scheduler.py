@@ -30,6 +30,7 @@ class TimerScheduler:
                  cron: dict[str, tuple[Callable[[], object], str]] | None = None, timezone: str = "UTC") -> None:
         self._tick, self._next_due, self._poll = tick, next_due, poll_seconds
         self._lock = threading.Lock()
+        self._ticking = threading.Lock()  # one tick at a time, whether a wake-up or the poll runs it
         self._wake_at: dt.datetime | None = None  # the one exact wake-up set and not yet begun
         self._periodic = periodic or {}
         # Cron jobs (crontab strings in the company's time zone) run in every scheduler process: each job
@@ -57,7 +58,7 @@ class TimerScheduler:
             if self._wake_at is not None and now - self._wake_at < STALE_WAKE and self._wake_at <= run_at:
                 return
             self._wake_at = run_at
-            # Two may run at once (the tick itself is serialised by the web layer): a wake-up set for a moment
+            # Two may run at once (their ticks take turns): a wake-up set for a moment
             # that comes while the previous one still ticks must not be skipped as "already running".
             self._scheduler.add_job(self._wake, "date", run_date=run_at, id=WAKE_JOB, replace_existing=True,
                                     max_instances=2)
@@ -76,9 +77,11 @@ class TimerScheduler:
 
     def _tick_and_arm_next(self) -> None:
         """Tick, then set the wake-up for the next timer due after the tick began. One that is due already and
-        still pending (its workflow does not fire it yet, another process holds it) is left to the poll."""
-        began = dt.datetime.now(dt.UTC)
-        self._run()
+        still pending (its workflow does not fire it yet, another process holds it) is left to the poll. The
+        moment is taken once this tick has its turn: one that waited behind another must not count from before."""
+        with self._ticking:
+            began = dt.datetime.now(dt.UTC)
+            self._run()
         try:
             following = self._next_due(began)
         except Exception:

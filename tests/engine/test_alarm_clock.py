@@ -169,3 +169,47 @@ def test_the_next_due_comes_from_the_timer_table(engine: Any, register: Any) -> 
     assert first == dues[0] and first.utcoffset() == dt.timedelta(0)
     assert engine.next_timer_due(dues[0]) == next(d for d in dues if d > dues[0])
     assert engine.next_timer_due(dues[-1]) is None
+
+
+def test_a_tick_that_waited_for_another_counts_from_its_own_turn(clock: Any, paused: Any) -> None:
+    """Ticks take turns; the one that waited asks for what falls due after *its* tick began, not after the
+    moment it started waiting (that would hand it back timers already due, for one more tick at once)."""
+    import threading
+
+    table = Table()
+    first_ticking, let_first_end, second_waiting = threading.Event(), threading.Event(), threading.Event()
+    ticks: list[dt.datetime] = []
+
+    def tick() -> None:
+        ticks.append(dt.datetime.now(dt.UTC))
+        if len(ticks) == 1:
+            first_ticking.set()
+            assert let_first_end.wait(10)
+
+    scheduler = paused(tick, table.next_due)
+    turn = scheduler._ticking
+
+    class Watched:
+        """The scheduler's turn lock, saying when someone starts waiting for it."""
+
+        def __enter__(self) -> None:
+            if first_ticking.is_set():
+                second_waiting.set()
+            turn.acquire()
+
+        def __exit__(self, *_exc: Any) -> None:
+            turn.release()
+
+    scheduler._ticking = Watched()
+    first = threading.Thread(target=scheduler._tick_and_arm_next)
+    first.start()
+    assert first_ticking.wait(10)
+    second = threading.Thread(target=scheduler._tick_and_arm_next)
+    second.start()
+    assert second_waiting.wait(10)
+    clock.move_to(NOW + dt.timedelta(seconds=3))  # the first tick runs on while the second waits
+    let_first_end.set()
+    first.join(10)
+    second.join(10)
+    assert ticks == [NOW, NOW + dt.timedelta(seconds=3)]
+    assert sorted(table.asked) == [NOW, NOW + dt.timedelta(seconds=3)]
